@@ -1,0 +1,96 @@
+"""The wkfn error tree.
+
+Every error wkfn raises on purpose derives from :class:`WkfnError` *and* from the
+builtin exception the reference library raises in the same situation, so scripts that
+catch ``IndexError`` or ``RuntimeError`` around ``webknossos`` calls keep working.
+"""
+
+from __future__ import annotations
+
+
+class WkfnError(Exception):
+    """Root of all errors raised deliberately by wkfn."""
+
+
+class InvalidArgumentError(WkfnError, ValueError):
+    """An argument has a value that can never be valid (names the offending value)."""
+
+
+class InvalidLayerNameError(InvalidArgumentError):
+    """A layer name is empty, contains path separators or would escape the dataset."""
+
+
+class LayerExistsError(WkfnError, IndexError):
+    """A layer with this name already exists (the reference raises IndexError)."""
+
+
+class LayerNotFoundError(WkfnError, IndexError):
+    """No layer with this name exists (the reference raises IndexError)."""
+
+
+class MagExistsError(WkfnError, IndexError):
+    """A mag already exists in the layer."""
+
+
+class MagNotFoundError(WkfnError, IndexError):
+    """The layer has no such mag."""
+
+
+class InvalidCategoryError(WkfnError, RuntimeError):
+    """The layer category is neither 'color' nor 'segmentation'."""
+
+
+class ConflictingArgumentsError(WkfnError, AttributeError):
+    """Two arguments that exclude each other were both given (e.g. both dtype forms)."""
+
+
+class DtypeMismatchError(InvalidArgumentError):
+    """Data does not fit the layer's dtype without loss; cast it explicitly first."""
+
+
+class ReadOnlyError(WkfnError, RuntimeError):
+    """A mutation was attempted on a read-only dataset, layer or view."""
+
+
+class DatasetExistsError(WkfnError, RuntimeError):
+    """A dataset already exists where a new one should be created."""
+
+
+class DatasetNotFoundError(WkfnError, FileNotFoundError):
+    """No datasource-properties.json at the given path."""
+
+
+class PropertiesError(WkfnError, ValueError):
+    """A datasource-properties.json is malformed.
+
+    ``issues`` lists every problem as ``(json_path, message)``, e.g.
+    ``("$.dataLayers[0].mags[1].mag", "expected 3 integers, got [1, 1]")``.
+    """
+
+    def __init__(self, issues: list[tuple[str, str]], source: str = "") -> None:
+        self.issues = list(issues)
+        self.source = source
+        where = f" in {source}" if source else ""
+        lines = "\n".join(f"  {path}: {message}" for path, message in self.issues)
+        super().__init__(f"invalid datasource-properties{where}:\n{lines}")
+
+
+class StalePlanError(WkfnError, RuntimeError):
+    """A plan was computed against a dataset state that no longer matches the disk."""
+
+
+class PlanFormatError(WkfnError, ValueError):
+    """A saved plan cannot be decoded (unknown version or malformed)."""
+
+
+class StorageError(WkfnError, OSError):
+    """An array could not be created, opened, read or written."""
+
+
+class ExecutionError(WkfnError, RuntimeError):
+    """One or more plan operations failed; ``failures`` maps op keys to messages."""
+
+    def __init__(self, failures: dict[str, str]) -> None:
+        self.failures = dict(failures)
+        lines = "\n".join(f"  {key}: {msg}" for key, msg in self.failures.items())
+        super().__init__(f"{len(self.failures)} plan operation(s) failed:\n{lines}")

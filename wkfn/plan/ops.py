@@ -1,0 +1,212 @@
+"""The closed union of plan operations.
+
+An op is plain data: it names *what* to change on storage, never holds a callable or a
+voxel array. Voxel payloads are referenced by :class:`PayloadRef` and live in a separate
+mapping (in memory for facade calls, a directory of ``.npy`` files for saved plans).
+
+Paths are as written in ``datasource-properties.json``: relative ones (``"./color/1"``)
+are resolved against the dataset root given to the executor, so a plan is relocatable.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+import msgspec
+
+from wkfn.spec.array import ArrayLayout, DataFormatName
+
+Vec3 = tuple[int, int, int]
+Action = Literal["create", "update", "delete"]
+
+
+def _fmt3(v: Vec3) -> str:
+    if v[0] == v[1] == v[2]:
+        return f"{v[0]}³"
+    return "x".join(str(i) for i in v)
+
+
+class PayloadRef(msgspec.Struct, frozen=True, kw_only=True):
+    """A reference to voxel data held outside the plan.
+
+    Attributes:
+        key: identifier in the payload mapping (unique within a plan).
+        shape: full array shape, ``(c, x, y, z)``.
+        dtype: numpy dtype name.
+    """
+
+    key: str
+    shape: tuple[int, ...]
+    dtype: str
+
+    @property
+    def nbytes(self) -> int:
+        """Size of the referenced array in bytes."""
+        import numpy as np
+
+        count = 1
+        for s in self.shape:
+            count *= s
+        return count * np.dtype(self.dtype).itemsize
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+class Op(msgspec.Struct, frozen=True, kw_only=True, tag_field="op", tag=_snake):
+    """Base of all plan operations (tagged in JSON by snake name: ``"op": "create_array"``)."""
+
+    @property
+    def action(self) -> Action:
+        """Kind of change this op makes."""
+        raise NotImplementedError
+
+    def key(self) -> str:
+        """A stable, unique-within-a-plan identifier used by the journal."""
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """One line for humans, prefixed with ``+`` (create), ``~`` (update) or ``-``."""
+        raise NotImplementedError
+
+    def memory_estimate(self) -> int:
+        """Upper bound of bytes this op holds in memory while running."""
+        return 0
+
+
+class CreateArray(Op, frozen=True, kw_only=True):
+    """Create an empty array (and its parent directories) for one mag."""
+
+    layer: str
+    mag: str
+    path: str
+    layout: ArrayLayout
+
+    @property
+    def action(self) -> Action:
+        return "create"
+
+    def key(self) -> str:
+        return f"create:{self.path}"
+
+    def describe(self) -> str:
+        lay = self.layout
+        chans = f" x{lay.num_channels}" if lay.num_channels != 1 else ""
+        shard = "" if lay.data_format == "zarr" else f" shard {_fmt3(lay.shard_shape)}"
+        codec = "" if lay.compress else " raw"
+        return (
+            f"+ array {self.layer}/{self.mag} {lay.data_format} {lay.dtype}{chans}"
+            f" chunk {_fmt3(lay.chunk_shape)}{shard}{codec}"
+        )
+
+
+class ResizeArray(Op, frozen=True, kw_only=True):
+    """Set the exclusive upper bound of an existing array (metadata only)."""
+
+    layer: str
+    mag: str
+    path: str
+    data_format: DataFormatName
+    shape: Vec3
+
+    @property
+    def action(self) -> Action:
+        return "update"
+
+    def key(self) -> str:
+        return f"resize:{self.path}:{self.shape}"
+
+    def describe(self) -> str:
+        return f"~ array {self.layer}/{self.mag} shape -> {_fmt3(self.shape)}"
+
+
+class WriteRegion(Op, frozen=True, kw_only=True):
+    """Write a payload into an array at ``offset`` (mag voxels, x, y, z)."""
+
+    layer: str
+    mag: str
+    path: str
+    data_format: DataFormatName
+    offset: Vec3
+    payload: PayloadRef
+
+    @property
+    def action(self) -> Action:
+        return "update"
+
+    def key(self) -> str:
+        return f"write:{self.path}:{self.offset}:{self.payload.key}"
+
+    def describe(self) -> str:
+        size = self.payload.shape[1:]
+        return (
+            f"~ write {self.layer}/{self.mag} at {tuple(self.offset)}"
+            f" size {'x'.join(map(str, size))} {self.payload.dtype}"
+        )
+
+    def memory_estimate(self) -> int:
+        return self.payload.nbytes
+
+
+class DeletePath(Op, frozen=True, kw_only=True):
+    """Remove a layer or mag directory (symlinks are removed, never followed)."""
+
+    path: str
+    what: Literal["layer", "mag"]
+
+    @property
+    def action(self) -> Action:
+        return "delete"
+
+    def key(self) -> str:
+        return f"delete:{self.path}"
+
+    def describe(self) -> str:
+        return f"- {self.what} {self.path}"
+
+
+class MovePath(Op, frozen=True, kw_only=True):
+    """Rename a directory inside the dataset (layer rename)."""
+
+    source: str
+    target: str
+
+    @property
+    def action(self) -> Action:
+        return "update"
+
+    def key(self) -> str:
+        return f"move:{self.source}:{self.target}"
+
+    def describe(self) -> str:
+        return f"~ move {self.source} -> {self.target}"
+
+
+class WriteProperties(Op, frozen=True, kw_only=True):
+    """Write ``datasource-properties.json`` (atomically) and the group metadata.
+
+    ``properties`` is the JSON object exactly as it will be written. Group metadata
+    (root ``zarr.json`` / ``.zgroup`` and per-layer OME-NGFF attributes) is derived
+    from it by the executor.
+    """
+
+    properties: dict[str, Any]
+    summary: tuple[str, ...] = ()
+
+    @property
+    def action(self) -> Action:
+        return "update"
+
+    def key(self) -> str:
+        return "properties"
+
+    def describe(self) -> str:
+        if not self.summary:
+            return "~ properties datasource-properties.json"
+        return "~ properties " + "; ".join(self.summary)
+
+
+PlanOp = CreateArray | ResizeArray | WriteRegion | DeletePath | MovePath | WriteProperties
+"""Every op the executor understands."""
