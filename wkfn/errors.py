@@ -94,3 +94,8 @@ class ExecutionError(WkfnError, RuntimeError):
         self.failures = dict(failures)
         lines = "\n".join(f"  {key}: {msg}" for key, msg in self.failures.items())
         super().__init__(f"{len(self.failures)} plan operation(s) failed:\n{lines}")
+
+
+class MismatchError(WkfnError, AssertionError):
+    """An existing object does not match what the caller asserted (name, voxel size,
+    dtype …). Subclasses AssertionError like the seed API documents."""

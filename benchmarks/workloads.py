@@ -1,0 +1,441 @@
+"""Benchmark workloads, written against the public ``webknossos`` 4.3.3 API.
+
+Every workload gets the library module (``webknossos`` or ``wkfn``) as ``wk`` and
+uses nothing else from it, so the very same code measures both libraries.
+
+A workload has
+* ``setup``  - untimed, run in its own process with the library being measured
+  (e.g. writes the input dataset);
+* ``needs``  - in-memory arrays generated (untimed) in the timed process before
+  the clock starts (counted in peak RSS, as the data has to be in memory);
+* ``run``    - the timed part;
+* ``verify`` - dataset paths whose voxels are checksummed afterwards (in a third
+  process), or nothing when ``run`` itself records a digest of what it read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from benchmarks import data as gen
+
+VOXEL_SIZE = (11.24, 11.24, 11.24)
+CHUNK = 32
+GROUPS = ("io", "downsample", "copy")
+
+INPUT_DS = "input_ds"  # written by setup
+OUTPUT_DS = "output_ds"  # written by the timed part
+COPY_DS = "copy_ds"
+
+
+def shard_edge(n: int) -> int:
+    """256 for the 512³ anchors; scaled down for smoke runs (n/2, ≥ one chunk)."""
+    return min(256, max(CHUNK, n // 2))
+
+
+class DataCache:
+    """Lazily generated, memoised input arrays plus a slot for run results."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self._arrays: dict[str, npt.NDArray[Any]] = {}
+        self.results: dict[str, Any] = {}
+
+    def get(self, key: str) -> npt.NDArray[Any]:
+        if key not in self._arrays:
+            self._arrays[key] = self._make(key)
+        return self._arrays[key]
+
+    def ensure(self, keys: Iterable[str]) -> None:
+        for k in keys:
+            self.get(k)
+
+    def _make(self, key: str) -> npt.NDArray[Any]:
+        n = self.n
+        if key == "color":
+            return gen.color_volume(n)
+        if key == "labels_u32":
+            return gen.label_volume(n, dtype=np.uint32)
+        if key == "labels_u64":
+            return gen.label_volume(n, dtype=np.uint64)
+        if key == "blocks40":
+            return gen.random_blocks(200, 40, seed=7)
+        raise KeyError(key)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _new_layer(
+    wk: ModuleType,
+    path: Path,
+    name: str,
+    category: str,
+    dtype: str,
+    *,
+    compress: bool,
+    n: int,
+    largest_segment_id: int | None = None,
+) -> Any:
+    """Create dataset + layer + mag 1 (chunk 32³, shard 256³ at n=512); return mag."""
+    ds = wk.Dataset(path, voxel_size=VOXEL_SIZE)
+    kwargs: dict[str, Any] = {}
+    if largest_segment_id is not None:
+        kwargs["largest_segment_id"] = largest_segment_id
+    # `dtype_per_channel` is accepted by the seed API and by webknossos 4.3.3
+    # (which deprecates it in favour of `dtype`).
+    layer = ds.add_layer(name, category, dtype_per_channel=dtype, **kwargs)
+    return layer.add_mag(
+        1, chunk_shape=CHUNK, shard_shape=shard_edge(n), compress=compress
+    )
+
+
+def _write_color(wk: ModuleType, path: Path, cache: DataCache, compress: bool) -> None:
+    mag = _new_layer(wk, path, "color", "color", "uint8", compress=compress, n=cache.n)
+    mag.write(cache.get("color"), absolute_offset=(0, 0, 0), allow_resize=True)
+
+
+def _write_labels_u32(wk: ModuleType, path: Path, cache: DataCache) -> None:
+    labels = cache.get("labels_u32")
+    mag = _new_layer(
+        wk,
+        path,
+        "segmentation",
+        "segmentation",
+        "uint32",
+        compress=True,
+        n=cache.n,
+        largest_segment_id=int(labels.max()),
+    )
+    mag.write(labels, absolute_offset=(0, 0, 0), allow_resize=True)
+
+
+def fingerprint(arr: npt.NDArray[Any]) -> tuple[Any, ...]:
+    """Cheap, layout-independent fingerprint of a read result (used while timed)."""
+    sample = np.ascontiguousarray(arr[..., ::7, ::5, ::3])
+    return (
+        tuple(int(s) for s in arr.shape),
+        str(arr.dtype),
+        int(arr.sum(dtype=np.uint64)),
+        zlib.crc32(sample.tobytes()),
+    )
+
+
+def array_digest(arr: npt.NDArray[Any]) -> str:
+    h = hashlib.sha1(f"{arr.dtype.str}{tuple(arr.shape)}".encode())
+    h.update(np.ascontiguousarray(arr).tobytes())
+    return h.hexdigest()
+
+
+def dataset_checksums(wk: ModuleType, path: Path) -> dict[str, Any]:
+    """sha1 of every mag's voxels (read back through the library's public API)."""
+    ds = wk.Dataset.open(path)
+    sums: dict[str, str] = {}
+    meta: dict[str, Any] = {}
+    for lname, layer in ds.layers.items():
+        for mag, view in layer.mags.items():
+            key = f"{lname}/{mag.to_layer_name()}"
+            sums[key] = array_digest(view.read())
+            info = view.info
+            meta[key] = {
+                "format": str(getattr(info.data_format, "value", info.data_format)),
+                "chunk": list(info.chunk_shape),
+                "shard": list(info.shard_shape),
+                "compressed": bool(info.compression_mode),
+                "bbox": str(layer.bounding_box),
+            }
+    return {"voxels": sums, "meta": meta}
+
+
+# ------------------------------------------------------------------------ workloads
+
+
+def setup_color_zstd(wk: ModuleType, workdir: Path, cache: DataCache) -> None:
+    _write_color(wk, workdir / INPUT_DS, cache, compress=True)
+
+
+def setup_color_raw(wk: ModuleType, workdir: Path, cache: DataCache) -> None:
+    _write_color(wk, workdir / INPUT_DS, cache, compress=False)
+
+
+def setup_labels_u32(wk: ModuleType, workdir: Path, cache: DataCache) -> None:
+    _write_labels_u32(wk, workdir / INPUT_DS, cache)
+
+
+def run_write_u8_raw(wk: ModuleType, workdir: Path, cache: DataCache) -> None:
+    n = cache.n
+    data = cache.get("color")
+    mag = _new_layer(
+        wk, workdir / OUTPUT_DS, "color", "color", "uint8", compress=False, n=n
+    )
+    half = n // 2
+    mag.write(data[:, :, :half], absolute_offset=(0, 0, 0), allow_resize=True)
+    mag.write(data[:, :, half:], absolute_offset=(0, 0, half), allow_resize=True)
+
+
+def run_write_u8_zstd(wk: ModuleType, workdir: Path, cache: DataCache) -> None:
+    _write_color(wk, workdir / OUTPUT_DS, cache, compress=True)
+
+
+def run_read_u8_zstd(wk: ModuleType, workdir: Path, cache: DataCache) -> None:
+    ds = wk.Dataset.open(workdir / INPUT_DS)
+    mag = ds.get_layer("color").get_mag(1)
+    cache.results["array"] = mag.read(absolute_offset=(0, 0, 0), size=(cache.n,) * 3)
+
+
+def run_random_reads_64(wk: ModuleType, workdir: Path, cache: DataCache) -> None:
+    ds = wk.Dataset.open(workdir / INPUT_DS)
+    mag = ds.get_layer("color").get_mag(1)
+    prints = []
+    for off in gen.random_offsets(500, 64, cache.n, seed=11):
+        prints.append(fingerprint(mag.read(absolute_offset=off, size=(64, 64, 64))))
+    cache.results["fingerprints"] = prints
+
+
+def run_xy_slices(wk: ModuleType, workdir: Path, cache: DataCache) -> None:
+    n = cache.n
+    ds = wk.Dataset.open(workdir / INPUT_DS)
+    mag = ds.get_layer("color").get_mag(1)
+    prints = []
+    for i in range(256):
+        z = (2 * i) % n
+        prints.append(fingerprint(mag.read(absolute_offset=(0, 0, z), size=(n, n, 1))))
+    cache.results["fingerprints"] = prints
+
+
+def run_unaligned_writes_40(wk: ModuleType, workdir: Path, cache: DataCache) -> None:
+    blocks = cache.get("blocks40")
+    ds = wk.Dataset.open(workdir / INPUT_DS)
+    mag = ds.get_layer("color").get_mag(1)
+    for block, off in zip(blocks, gen.random_offsets(200, 40, cache.n, seed=13)):
+        mag.write(block, absolute_offset=off, allow_unaligned=True)
+
+
+def run_write_u64_labels(wk: ModuleType, workdir: Path, cache: DataCache) -> None:
+    labels = cache.get("labels_u64")
+    mag = _new_layer(
+        wk,
+        workdir / OUTPUT_DS,
+        "segmentation",
+        "segmentation",
+        "uint64",
+        compress=True,
+        n=cache.n,
+        largest_segment_id=int(labels.max()),
+    )
+    mag.write(labels, absolute_offset=(0, 0, 0), allow_resize=True)
+
+
+def _downsample(wk: ModuleType, workdir: Path, layer_name: str) -> None:
+    ds = wk.Dataset.open(workdir / INPUT_DS)
+    ds.get_layer(layer_name).downsample(
+        coarsest_mag=wk.Mag(8), sampling_mode="isotropic"
+    )
+
+
+def run_downsample_color(wk: ModuleType, workdir: Path, cache: DataCache) -> None:
+    _downsample(wk, workdir, "color")  # default interpolation for color: median
+
+
+def run_downsample_labels(wk: ModuleType, workdir: Path, cache: DataCache) -> None:
+    _downsample(wk, workdir, "segmentation")  # default for segmentation: mode
+
+
+def run_copy_wkw(wk: ModuleType, workdir: Path, cache: DataCache) -> None:
+    ds = wk.Dataset.open(workdir / INPUT_DS)
+    ds.copy_dataset(workdir / COPY_DS, data_format="wkw")
+
+
+def run_copy_zarr2(wk: ModuleType, workdir: Path, cache: DataCache) -> None:
+    ds = wk.Dataset.open(workdir / INPUT_DS)
+    # zarr v2 has no sharding: chunk 32³ and shard == chunk. The seed API spells
+    # this `chunks_per_shard=1`; 4.3.3 prefers `shard_shape=32` (it deprecates
+    # `chunks_per_shard`). wkfn must accept both.
+    ds.copy_dataset(
+        workdir / COPY_DS, data_format="zarr", chunk_shape=CHUNK, shard_shape=CHUNK
+    )
+
+
+def run_compress_inplace(wk: ModuleType, workdir: Path, cache: DataCache) -> None:
+    ds = wk.Dataset.open(workdir / INPUT_DS)
+    ds.get_layer("color").get_mag(1).compress()
+
+
+Fn = Callable[[ModuleType, Path, DataCache], None]
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    group: str
+    title: str  # as in ANCHORS.md
+    run: Fn
+    setup: Fn | None = None
+    setup_needs: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()
+    verify_paths: tuple[str, ...] = ()  # datasets to checksum after the run
+    anchor_s: float | None = None  # reference seconds at 512³ (ANCHORS.md)
+    anchor_rss_mb: float | None = None
+
+
+WORKLOADS: dict[str, Workload] = {
+    w.name: w
+    for w in [
+        Workload(
+            "write_u8_raw",
+            "io",
+            "write 512³ u8 uncompressed (2 slab writes)",
+            run_write_u8_raw,
+            needs=("color",),
+            verify_paths=(OUTPUT_DS,),
+            anchor_s=0.41,
+            anchor_rss_mb=414,
+        ),
+        Workload(
+            "write_u8_zstd",
+            "io",
+            "write 512³ u8 zstd",
+            run_write_u8_zstd,
+            needs=("color",),
+            verify_paths=(OUTPUT_DS,),
+            anchor_s=0.95,
+            anchor_rss_mb=376,
+        ),
+        Workload(
+            "read_u8_zstd",
+            "io",
+            "read 512³ u8 zstd",
+            run_read_u8_zstd,
+            setup=setup_color_zstd,
+            setup_needs=("color",),
+            anchor_s=0.55,
+            anchor_rss_mb=605,
+        ),
+        Workload(
+            "random_reads_64",
+            "io",
+            "500 random unaligned 64³ reads",
+            run_random_reads_64,
+            setup=setup_color_zstd,
+            setup_needs=("color",),
+            anchor_s=1.21,
+            anchor_rss_mb=347,
+        ),
+        Workload(
+            "xy_slices",
+            "io",
+            "256 xy slices 512²",
+            run_xy_slices,
+            setup=setup_color_zstd,
+            setup_needs=("color",),
+            anchor_s=2.72,
+            anchor_rss_mb=360,
+        ),
+        Workload(
+            "unaligned_writes_40",
+            "io",
+            "200 unaligned 40³ writes into the zstd volume",
+            run_unaligned_writes_40,
+            setup=setup_color_zstd,
+            setup_needs=("color",),
+            needs=("blocks40",),
+            verify_paths=(INPUT_DS,),
+            anchor_s=31.0,
+            anchor_rss_mb=528,
+        ),
+        Workload(
+            "write_u64_labels",
+            "io",
+            "write 512³ u64 labels zstd",
+            run_write_u64_labels,
+            needs=("labels_u64",),
+            verify_paths=(OUTPUT_DS,),
+            anchor_s=0.89,
+            anchor_rss_mb=1746,
+        ),
+        Workload(
+            "downsample_color",
+            "downsample",
+            "downsample color → mags 2, 4, 8 (median)",
+            run_downsample_color,
+            setup=setup_color_zstd,
+            setup_needs=("color",),
+            verify_paths=(INPUT_DS,),
+            anchor_s=19.9,
+            anchor_rss_mb=2592,
+        ),
+        Workload(
+            "downsample_labels",
+            "downsample",
+            "downsample labels u32 → mags 2, 4, 8 (mode)",
+            run_downsample_labels,
+            setup=setup_labels_u32,
+            setup_needs=("labels_u32",),
+            verify_paths=(INPUT_DS,),
+            anchor_s=53.2,
+            anchor_rss_mb=9161,
+        ),
+        Workload(
+            "copy_wkw",
+            "copy",
+            "copy zarr3 → wkw",
+            run_copy_wkw,
+            setup=setup_color_zstd,
+            setup_needs=("color",),
+            verify_paths=(COPY_DS,),
+            anchor_s=3.54,
+            anchor_rss_mb=342,
+        ),
+        Workload(
+            "copy_zarr2",
+            "copy",
+            "copy zarr3 → zarr v2",
+            run_copy_zarr2,
+            setup=setup_color_zstd,
+            setup_needs=("color",),
+            verify_paths=(COPY_DS,),
+            anchor_s=26.1,
+            anchor_rss_mb=365,
+        ),
+        Workload(
+            "compress_inplace",
+            "copy",
+            "compress an uncompressed 512³ layer in place",
+            run_compress_inplace,
+            setup=setup_color_raw,
+            setup_needs=("color",),
+            verify_paths=(INPUT_DS,),
+            anchor_s=3.66,
+            anchor_rss_mb=342,
+        ),
+    ]
+}
+
+
+def select(group: str = "all", only: Iterable[str] | None = None) -> list[Workload]:
+    names = list(only or [])
+    if names:
+        unknown = [n for n in names if n not in WORKLOADS]
+        if unknown:
+            raise KeyError(f"unknown workload(s): {unknown}; have {list(WORKLOADS)}")
+        return [WORKLOADS[n] for n in names]
+    return [w for w in WORKLOADS.values() if group == "all" or w.group == group]
+
+
+def run_digest(cache: DataCache) -> dict[str, str] | None:
+    """Digest of what a read workload returned (computed after timing)."""
+    if "array" in cache.results:
+        return {"read": array_digest(np.asarray(cache.results["array"]))}
+    if "fingerprints" in cache.results:
+        h = hashlib.sha1(repr(cache.results["fingerprints"]).encode())
+        return {"reads": h.hexdigest()}
+    return None

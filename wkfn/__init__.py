@@ -1,0 +1,78 @@
+"""wkfn: datasets of multi-resolution microscopy volumes as specs, plans and executors.
+
+A script written for ``import webknossos as wk`` runs with ``import wkfn as wk``; in
+addition every mutation is a printable, saveable plan (``Dataset.dry_run``).
+"""
+
+from wkfn.api.dataset import Dataset
+from wkfn.api.enums import (
+    COLOR_CATEGORY,
+    DEFAULT_DATA_FORMAT,
+    SEGMENTATION_CATEGORY,
+    DataFormat,
+    LayerCategoryType,
+)
+from wkfn.api.layer import Layer, SegmentationLayer
+from wkfn.api.recorder import Recorder
+from wkfn.api.view import ArrayInfo, MagView, View
+from wkfn.errors import (
+    DtypeMismatchError,
+    ExecutionError,
+    InvalidArgumentError,
+    PropertiesError,
+    ReadOnlyError,
+    StalePlanError,
+    WkfnError,
+)
+from wkfn.execute.apply import apply
+from wkfn.execute.executor import execute
+from wkfn.execute.saved import load_plan, save_plan
+from wkfn.geometry import (
+    BoundingBox,
+    LengthUnit,
+    Mag,
+    NDBoundingBox,
+    Vec3Float,
+    Vec3Int,
+    VoxelSize,
+)
+from wkfn.plan.plan import Plan
+from wkfn.spec.view_config import DatasetViewConfiguration, LayerViewConfiguration
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "COLOR_CATEGORY",
+    "DEFAULT_DATA_FORMAT",
+    "SEGMENTATION_CATEGORY",
+    "ArrayInfo",
+    "BoundingBox",
+    "DataFormat",
+    "Dataset",
+    "DatasetViewConfiguration",
+    "DtypeMismatchError",
+    "ExecutionError",
+    "InvalidArgumentError",
+    "Layer",
+    "LayerCategoryType",
+    "LayerViewConfiguration",
+    "LengthUnit",
+    "Mag",
+    "MagView",
+    "NDBoundingBox",
+    "Plan",
+    "PropertiesError",
+    "ReadOnlyError",
+    "Recorder",
+    "SegmentationLayer",
+    "StalePlanError",
+    "Vec3Float",
+    "Vec3Int",
+    "View",
+    "VoxelSize",
+    "WkfnError",
+    "apply",
+    "execute",
+    "load_plan",
+    "save_plan",
+]

@@ -1,0 +1,1 @@
+"""The imperative facade with the reference API's names."""

@@ -1,0 +1,1 @@
+"""Applying plans to storage: the executor, saved plans and stale-plan checks."""

@@ -1,0 +1,52 @@
+"""Apply a (recorded or saved) plan to a dataset on disk, refusing stale plans."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from concurrent.futures import Executor
+from pathlib import Path
+
+import numpy as np
+
+from wkfn.errors import StalePlanError
+from wkfn.execute.executor import Progress, Report, execute
+from wkfn.plan.plan import Plan
+from wkfn.spec.codec import decode_properties, fingerprint
+from wkfn.storage.files import read_properties_bytes
+
+PROPERTIES = "datasource-properties.json"
+
+
+def current_fingerprint(root: str | os.PathLike[str]) -> str:
+    """Fingerprint of the properties at ``root`` ('' when there is no dataset)."""
+    if not (Path(root) / PROPERTIES).exists():
+        return ""
+    data = read_properties_bytes(root)
+    return fingerprint(decode_properties(data, source=str(Path(root) / PROPERTIES)))
+
+
+def apply(
+    plan: Plan,
+    root: str | os.PathLike[str],
+    payloads: Mapping[str, np.ndarray] | None = None,
+    *,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """Run ``plan`` on the dataset at ``root`` if it is still in the plan's base state.
+
+    Raises:
+        StalePlanError: the dataset changed since the plan was made.
+    """
+    now = current_fingerprint(root)
+    if now != plan.base:
+        if now == plan.target:
+            raise StalePlanError(
+                f"the dataset at {root} is already in the plan's target state"
+            )
+        raise StalePlanError(
+            f"the dataset at {root} changed since the plan was made "
+            f"(expected state {plan.base[:12] or '<none>'}, found {now[:12] or '<none>'})"
+        )
+    return execute(plan, root, payloads, executor=executor, progress=progress)

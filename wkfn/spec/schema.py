@@ -1,0 +1,89 @@
+"""JSON Schema of ``datasource-properties.json``, generated from the spec Structs.
+
+The committed copy lives in ``specs/datasource-properties.schema.json``; a test fails
+when it drifts from :func:`properties_schema`. Regenerate it with
+``python -m wkfn.spec.schema specs/datasource-properties.schema.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from wkfn.spec.dataset import DatasetSpec
+
+__all__ = ["properties_schema", "render_schema", "write_schema"]
+
+_BIGINT_ENVELOPE: dict[str, Any] = {
+    "type": "object",
+    "title": "BigintEnvelope",
+    "description": "An integer above 2**53-1 as a decimal string.",
+    "properties": {
+        "customJsonEncoding": {"const": "bigint"},
+        "value": {"type": "string", "pattern": "^-?[0-9]+$"},
+    },
+    "required": ["customJsonEncoding", "value"],
+}
+
+
+def properties_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a modern ``datasource-properties.json``.
+
+    ``extras`` is not a property: every object instead allows additional properties,
+    which wkfn preserves.
+
+    Example:
+        >>> schema = properties_schema()
+        >>> schema["$defs"]["LayerSpec"]["additionalProperties"]
+        True
+    """
+    schema: dict[str, Any] = msgspec.json.schema(DatasetSpec)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "datasource-properties.json"
+    for definition in schema.get("$defs", {}).values():
+        properties = definition.get("properties")
+        if properties is None:
+            continue
+        properties.pop("extras", None)
+        if "required" in definition:
+            definition["required"] = [
+                k for k in definition["required"] if k != "extras"
+            ]
+        definition["additionalProperties"] = True
+    layer = schema["$defs"]["LayerSpec"]["properties"]
+    layer["largestSegmentId"] = {
+        "anyOf": [{"type": "integer"}, _BIGINT_ENVELOPE, {"type": "null"}],
+        "default": None,
+    }
+    for name in ("numChannels", "elementClass"):
+        layer[name].pop("default", None)
+    layer_required = schema["$defs"]["LayerSpec"].setdefault("required", [])
+    for name in ("mags", "numChannels", "elementClass"):
+        if name not in layer_required:
+            layer_required.append(name)
+    top = schema["$defs"]["DatasetSpec"]
+    top["properties"]["version"] = {"const": 1}
+    for name in ("dataLayers", "version"):
+        if name not in top["required"]:
+            top["required"].append(name)
+    return schema
+
+
+def render_schema() -> str:
+    """:func:`properties_schema` as the text committed under ``specs/``."""
+    return json.dumps(properties_schema(), indent=2, sort_keys=True) + "\n"
+
+
+def write_schema(path: str | Path) -> None:
+    """Write :func:`render_schema` to ``path`` (the only file I/O in ``wkfn.spec``)."""
+    Path(path).write_text(render_schema(), encoding="utf-8")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    write_schema(
+        sys.argv[1] if len(sys.argv) > 1 else "datasource-properties.schema.json"
+    )

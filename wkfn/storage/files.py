@@ -1,0 +1,116 @@
+"""Atomic file writes, the properties file, deleting and moving paths.
+
+Example:
+    >>> import tempfile
+    >>> root = tempfile.mkdtemp()
+    >>> write_properties_bytes(root, b'{"version": 1}')
+    >>> read_properties_bytes(root)
+    b'{"version": 1}'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sys
+import tempfile
+
+from wkfn.errors import DatasetNotFoundError, StorageError
+
+PROPERTIES_FILE_NAME = "datasource-properties.json"
+
+
+def _fsync_dir(path: str) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` so that readers see the old file or the new one, never a mix.
+
+    A temporary file in the same directory is written and fsynced, then
+    ``os.replace``d over ``path``, then the directory is fsynced.
+    """
+    p = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(p))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{os.path.basename(p)}.", suffix=".tmp", dir=directory
+    )
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, p)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(directory)
+
+
+def read_properties_bytes(dataset_root: str | os.PathLike[str]) -> bytes:
+    """The raw bytes of ``<dataset_root>/datasource-properties.json``."""
+    p = os.path.join(os.fspath(dataset_root), PROPERTIES_FILE_NAME)
+    try:
+        with open(p, "rb") as f:
+            return f.read()
+    except (FileNotFoundError, NotADirectoryError) as e:
+        raise DatasetNotFoundError(f"no dataset found: {p} does not exist") from e
+
+
+def write_properties_bytes(dataset_root: str | os.PathLike[str], data: bytes) -> None:
+    """Atomically replace ``<dataset_root>/datasource-properties.json``."""
+    write_bytes_atomic(
+        os.path.join(os.fspath(dataset_root), PROPERTIES_FILE_NAME), data
+    )
+
+
+def _forget(path: str) -> None:
+    arrays = sys.modules.get("wkfn.storage.arrays")
+    if arrays is not None:
+        arrays.forget(path)
+
+
+def delete_path(path: str | os.PathLike[str]) -> None:
+    """Delete a file or directory tree; a symlink is unlinked, never followed.
+
+    A missing path is not an error.
+    """
+    p = os.fspath(path)
+    _forget(p)
+    try:
+        if os.path.islink(p) or not os.path.isdir(p):
+            os.unlink(p)
+        else:
+            shutil.rmtree(p)
+    except FileNotFoundError:
+        return
+    except OSError as e:
+        raise StorageError(f"cannot delete {p}: {e}") from e
+
+
+def move_path(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+    """Move ``src`` to ``dst`` (which must not exist); creates parent directories."""
+    s, d = os.fspath(src), os.fspath(dst)
+    if os.path.lexists(d):
+        raise StorageError(f"cannot move {s} to {d}: destination exists")
+    if not os.path.lexists(s):
+        raise StorageError(f"cannot move {s}: it does not exist")
+    _forget(s)
+    try:
+        os.makedirs(os.path.dirname(os.path.abspath(d)), exist_ok=True)
+        shutil.move(s, d)
+    except OSError as e:
+        raise StorageError(f"cannot move {s} to {d}: {e}") from e
+    _fsync_dir(os.path.dirname(os.path.abspath(d)))

@@ -1,0 +1,1 @@
+"""Pure transforms: ``(spec, canonical arguments) -> Change(spec', plan)``. No I/O."""
