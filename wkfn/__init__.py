@@ -25,7 +25,6 @@ from wkfn.errors import (
     WkfnError,
 )
 from wkfn.execute.apply import apply
-from wkfn.execute.executor import execute
 from wkfn.execute.saved import load_plan, save_plan
 from wkfn.geometry import (
     BoundingBox,
@@ -72,7 +71,6 @@ __all__ = [
     "VoxelSize",
     "WkfnError",
     "apply",
-    "execute",
     "load_plan",
     "save_plan",
 ]

@@ -69,9 +69,9 @@ def test_vec3int_keyword_errors() -> None:
 def test_vec3int_arithmetic_table() -> None:
     v = Vec3Int(1, 2, 3)
     assert v + 1 == (2, 3, 4)
-    assert v + (1, 1, 1) == (2, 3, 4)
-    assert (1, 1, 1) + v == (2, 3, 4)
-    assert type((1, 1, 1) + v) is Vec3Int
+    assert v + (1, 1, 1) == (2, 3, 4)  # noqa: RUF005
+    assert (1, 1, 1) + v == (2, 3, 4)  # noqa: RUF005
+    assert type((1, 1, 1) + v) is Vec3Int  # noqa: RUF005
     assert v * 2 == (2, 4, 6)
     assert 2 * v == (2, 4, 6)
     assert v * v == (1, 4, 9)
@@ -87,7 +87,7 @@ def test_vec3int_arithmetic_table() -> None:
     assert v.prod() == 6
     assert v < (1, 2, 4)  # lexicographic, like tuples
     with pytest.raises(InvalidArgumentError):
-        v + (1, 2)
+        v + (1, 2)  # noqa: RUF005
     with pytest.raises(InvalidArgumentError):
         v + 0.5
 
@@ -133,7 +133,7 @@ def test_vec3int_from_str(text: str, expected: tuple[int, int, int]) -> None:
 
 @pytest.mark.parametrize("text", ["a", "1,2", "1,2,3,4", "", "1.5,2,3"])
 def test_vec3int_from_str_rejects(text: str) -> None:
-    with pytest.raises(InvalidArgumentError, match="1|a|''"):
+    with pytest.raises(InvalidArgumentError, match=r"1|a|''"):
         Vec3Int.from_str(text)
 
 
@@ -235,7 +235,7 @@ def test_vec3float() -> None:
     assert repr(v) == "Vec3Float(1.0,2.0,3.0)"
     assert v * 2 == (2.0, 4.0, 6.0)
     assert v / 2 == (0.5, 1.0, 1.5)
-    assert v + (1, 1, 1) == (2.0, 3.0, 4.0)
+    assert v + (1, 1, 1) == (2.0, 3.0, 4.0)  # noqa: RUF005
     assert Vec3Float((1, 2, 3)) == v
     assert Vec3Float(np.array([1.0, 2.0, 3.0])) == v
     assert Vec3Float(x=1, y=2, z=3) == v

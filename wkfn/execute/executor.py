@@ -261,7 +261,11 @@ def execute(
     created: list[CreateArray] = []
     n_tasks = 0
     for stage in plan.stages:
-        tasks = _stage_tasks(root_s, stage, payloads, parallel)
+        try:
+            tasks = _stage_tasks(root_s, stage, payloads, parallel)
+        except Exception:
+            _rollback(root_s, created)
+            raise
         futures: list[tuple[str, Future[Any], Any]] = []
         for fn, args in tasks:
             label = f"{stage.name}:{fn.__name__}:{_label(args)}"

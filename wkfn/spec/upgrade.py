@@ -7,7 +7,10 @@ the input is never modified. Upgrades applied, in order:
 * short unit symbols (``"nm"``, ``"µm"``, ``"Å"`` …) → long names (``"nanometer"`` …);
 * layer key ``wkwResolutions`` → ``mags``, with ``resolution`` → ``mag``
   (an int ``n`` becomes ``[n, n, n]``; ``cubeLength`` is kept);
-* missing ``version`` → ``1``; missing ``numChannels`` → ``1``.
+* missing ``version`` → ``1``; missing ``numChannels`` → ``1``;
+* ``axisOrder``/``channelIndex`` moved to where the reference writes them: into every
+  mag (default ``{"c": 0, "x": 1, "y": 2, "z": 3}``), or kept in the bounding box of a
+  layer without mags.
 
 A ``version`` other than 1 cannot be upgraded and is reported as an issue.
 
@@ -22,7 +25,7 @@ import copy
 from typing import Any, Final
 
 from wkfn.errors import PropertiesError
-from wkfn.spec.base import Issue
+from wkfn.spec.base import DEFAULT_AXIS_ORDER, Issue
 
 __all__ = ["UNIT_SYMBOLS", "normalize_unit", "upgrade_properties"]
 
@@ -101,7 +104,11 @@ def upgrade_with_issues(obj: Any) -> tuple[Any, list[Issue]]:
         out["dataLayers"] = [_upgrade_layer(layer) for layer in layers]
     if "version" not in out:
         out["version"] = SUPPORTED_VERSION
-    elif out["version"] != SUPPORTED_VERSION or isinstance(out["version"], bool):
+    elif (
+        isinstance(out["version"], int)
+        and not isinstance(out["version"], bool)
+        and out["version"] != SUPPORTED_VERSION
+    ):
         issues.append(
             ("$.version", f"unsupported version {out['version']!r}; only 1 exists")
         )
@@ -125,7 +132,33 @@ def _upgrade_layer(layer: Any) -> Any:
         layer = new
     if "numChannels" not in layer:
         layer["numChannels"] = 1
+    _move_axis_order(layer)
     return layer
+
+
+def _move_axis_order(layer: dict[str, Any]) -> None:
+    """Put ``axisOrder``/``channelIndex`` where the reference writes them.
+
+    With mags, they belong to every mag (taken from the bounding box, else the
+    default axis order) and leave the bounding box; without mags, the bounding box
+    keeps them (default axis order when missing).
+    """
+    bbox = layer.get("boundingBox")
+    mags = layer.get("mags")
+    if not isinstance(bbox, dict) or not isinstance(mags, list):
+        return
+    if not mags:
+        bbox.setdefault("axisOrder", dict(DEFAULT_AXIS_ORDER))
+        return
+    order = bbox.pop("axisOrder", None)
+    channel_index = bbox.pop("channelIndex", None)
+    for mag in mags:
+        if not isinstance(mag, dict):
+            continue
+        if "axisOrder" not in mag:
+            mag["axisOrder"] = copy.deepcopy(order or DEFAULT_AXIS_ORDER)
+        if channel_index is not None and "channelIndex" not in mag:
+            mag["channelIndex"] = channel_index
 
 
 def _upgrade_resolution(entry: Any) -> Any:
