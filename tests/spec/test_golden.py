@@ -19,7 +19,9 @@ from wkfn.spec import (
 )
 
 GOLDEN = Path(__file__).parent.parent / "golden" / "properties"
-FILES = sorted(p for p in GOLDEN.glob("*.json") if not p.name.endswith(".upgraded.json"))
+FILES = sorted(
+    p for p in GOLDEN.glob("*.json") if not p.name.endswith(".upgraded.json")
+)
 VERBATIM = [p for p in FILES if not p.name.startswith("legacy_")]
 LEGACY = [p for p in FILES if p.name.startswith("legacy_")]
 

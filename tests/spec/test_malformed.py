@@ -83,8 +83,16 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], list[str]]] = [
         [f"{L0}.mags[1].axisOrder"],
     ),
     ("unknown category", _set([DL, 0, "category"], "tracing"), [f"{L0}.category"]),
-    ("bad elementClass", _set([DL, 0, "elementClass"], "uint7"), [f"{L0}.elementClass"]),
-    ("uint24 one channel", _set([DL, 0, "elementClass"], "uint24"), [f"{L0}.elementClass"]),
+    (
+        "bad elementClass",
+        _set([DL, 0, "elementClass"], "uint7"),
+        [f"{L0}.elementClass"],
+    ),
+    (
+        "uint24 one channel",
+        _set([DL, 0, "elementClass"], "uint24"),
+        [f"{L0}.elementClass"],
+    ),
     ("elementClass int", _set([DL, 0, "elementClass"], 8), [f"{L0}.elementClass"]),
     ("numChannels 0", _set([DL, 0, "numChannels"], 0), [f"{L0}.numChannels"]),
     ("numChannels str", _set([DL, 0, "numChannels"], "1"), [f"{L0}.numChannels"]),
@@ -104,7 +112,11 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], list[str]]] = [
         _set([DL, 0, "boundingBox", "width"], -1),
         [f"{L0}.boundingBox.width"],
     ),
-    ("height null", _set([DL, 0, "boundingBox", "height"], None), [f"{L0}.boundingBox.height"]),
+    (
+        "height null",
+        _set([DL, 0, "boundingBox", "height"], None),
+        [f"{L0}.boundingBox.height"],
+    ),
     ("unknown dataFormat", _set([DL, 0, "dataFormat"], "tiff"), [f"{L0}.dataFormat"]),
     ("layer not object", _set([DL, 0], "color"), [L0]),
     ("dataLayers not list", _set([DL], {}), ["$.dataLayers"]),
@@ -129,7 +141,9 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], list[str]]] = [
     ),
     (
         "bigint envelope bad value",
-        _set([DL, 0, "largestSegmentId"], {"customJsonEncoding": "bigint", "value": "x"}),
+        _set(
+            [DL, 0, "largestSegmentId"], {"customJsonEncoding": "bigint", "value": "x"}
+        ),
         [f"{L0}.largestSegmentId.value"],
     ),
     ("mappings not str", _set([DL, 0, "mappings"], ["a", 1]), [f"{L0}.mappings[1]"]),

@@ -516,6 +516,8 @@ class NDBoundingBox:
                 multiple of the alignment.
         """
         shape = self._expand(chunk_shape, 1)
+        if self.is_empty():
+            return
         if any(s <= 0 for s in shape):
             raise InvalidArgumentError(
                 f"chunk_shape must be positive, got {chunk_shape!r}"

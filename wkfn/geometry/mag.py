@@ -5,9 +5,13 @@ A mag is three positive powers of two, e.g. ``Mag(2)`` = 2-2-2 or ``Mag("2-2-1")
 
 * ``==`` compares all three components and accepts anything mag-like
   (``Mag(1) == 1``, ``Mag(2) == (2, 2, 2)``, ``Mag(2) == "2-2-2"``);
-* ordering (``<``, ``<=``, ``>``, ``>=``) compares **only** :attr:`Mag.max_dim`, so
+* ordering compares **only** :attr:`Mag.max_dim`: ``a < b`` is
+  ``a.max_dim < b.max_dim`` and ``a <= b`` is ``a.max_dim <= b.max_dim``, so
   ``Mag(2) <= Mag("2-2-1")`` and ``Mag("2-2-1") <= Mag(2)`` are both true while the two
-  are not equal; ``min(mags)`` therefore picks by ``max_dim``.
+  are not equal; ``min(mags)`` therefore picks by ``max_dim`` (first of ties);
+* like the reference, ``a >= b`` is ``not a < b`` and ``a > b`` is
+  ``not a < b and a != b``; hence for two different mags with the same ``max_dim``
+  both ``a > b`` and ``b > a`` hold (``max(mags)`` picks the last of ties).
 
 Differences to the reference: a component that is not a positive power of two (e.g.
 ``Mag(3)``, ``Mag(0)``) raises :class:`~wkfn.errors.InvalidArgumentError` (a
@@ -200,10 +204,14 @@ class Mag:
         return self.max_dim <= self._other_max(other)
 
     def __gt__(self, other: MagLike) -> bool:
-        return self.max_dim > self._other_max(other)
+        # Reference quirk (derived from ``<`` and ``==``): mags with the same max_dim
+        # but different components are "greater" than each other.
+        o = other if isinstance(other, Mag) else Mag(other)
+        return not self.max_dim < o.max_dim and self._v != o._v
 
     def __ge__(self, other: MagLike) -> bool:
-        return self.max_dim >= self._other_max(other)
+        # Reference quirk: ``a >= b`` is ``not a < b``.
+        return not self.max_dim < self._other_max(other)
 
     # ------------------------------------------------------------------ arithmetic
     def __mul__(self, other: MagLike) -> Mag:

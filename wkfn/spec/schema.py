@@ -75,7 +75,7 @@ def properties_schema() -> dict[str, Any]:
 
 def render_schema() -> str:
     """:func:`properties_schema` as the text committed under ``specs/``."""
-    return json.dumps(properties_schema(), indent=2, sort_keys=True) + "\n"
+    return json.dumps(properties_schema(), indent=2) + "\n"
 
 
 def write_schema(path: str | Path) -> None:
