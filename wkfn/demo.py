@@ -20,14 +20,17 @@ import wkfn
 def sample_volume(n: int = 128, seed: int = 0) -> np.ndarray:
     """A smooth field with dark membranes and noise, uint8, shape (n, n, n)."""
     rng = np.random.default_rng(seed)
-    x, y, z = np.meshgrid(*(np.linspace(0, 6.0, n, dtype=np.float32),) * 3, indexing="ij")
+    x, y, z = np.meshgrid(
+        *(np.linspace(0, 6.0, n, dtype=np.float32),) * 3, indexing="ij"
+    )
     field = 128 + 60 * np.sin(x) * np.cos(y) + 30 * np.sin(z * 1.7)
-    membranes = (np.abs(np.sin(3 * x + np.cos(2 * y)) ) < 0.08) | (
+    membranes = (np.abs(np.sin(3 * x + np.cos(2 * y))) < 0.08) | (
         np.abs(np.sin(2.5 * z + np.sin(y))) < 0.08
     )
     field[membranes] = 30
     field += rng.normal(0, 6, size=field.shape).astype(np.float32)
-    return np.clip(field, 0, 255).astype(np.uint8)
+    out: np.ndarray = np.clip(field, 0, 255).astype(np.uint8)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,20 +49,26 @@ def main(argv: list[str] | None = None) -> int:
     print(rec.plan)
     started = time.perf_counter()
     report = rec.apply()
-    print(f"\napplied {report.ops} ops as {report.tasks} tasks in {report.seconds:.2f} s")
+    print(
+        f"\napplied {report.ops} ops as {report.tasks} tasks in {report.seconds:.2f} s"
+    )
 
     reopened = wkfn.Dataset.open(target)
     print(f"\ndataset {reopened.name!r} at {reopened.path}")
     print(f"  voxel size: {reopened.voxel_size_with_unit}")
     for name, lay in reopened.layers.items():
-        print(f"  layer {name}: {lay.category} {lay.dtype_per_channel} "
-              f"bbox {lay.bounding_box}")
+        print(
+            f"  layer {name}: {lay.category} {lay.dtype_per_channel} "
+            f"bbox {lay.bounding_box}"
+        )
         for m, view in lay.mags.items():
             info = view.info
             data = view.read()
-            print(f"    mag {m}: {info.data_format} chunk {tuple(info.chunk_shape)} "
-                  f"shard {tuple(info.shard_shape)} compressed={info.compression_mode} "
-                  f"mean={data.mean():.2f}")
+            print(
+                f"    mag {m}: {info.data_format} chunk {tuple(info.chunk_shape)} "
+                f"shard {tuple(info.shard_shape)} compressed={info.compression_mode} "
+                f"mean={data.mean():.2f}"
+            )
     same = np.array_equal(reopened.get_layer("color").get_mag(1).read()[0], volume)
     print(f"  voxels identical to the sample: {same}")
     print(f"  total {time.perf_counter() - started:.2f} s")

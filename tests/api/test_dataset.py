@@ -91,8 +91,15 @@ def test_open_missing_and_malformed(tmp_path: Path) -> None:
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "datasource-properties.json").write_text(
-        json.dumps({"id": {"name": "x"}, "scale": {"factor": [1, 1]}, "dataLayers": [
-            {"name": "a", "category": "weird", "elementClass": "uint8"}]})
+        json.dumps(
+            {
+                "id": {"name": "x"},
+                "scale": {"factor": [1, 1]},
+                "dataLayers": [
+                    {"name": "a", "category": "weird", "elementClass": "uint8"}
+                ],
+            }
+        )
     )
     with pytest.raises(PropertiesError) as info:
         wk.Dataset.open(bad)
@@ -174,7 +181,10 @@ def test_add_layer_variants(tmp_path: Path) -> None:
         ({"category": "colour"}, InvalidCategoryError),
         ({"category": "colour"}, RuntimeError),
         ({"dtype_per_layer": "uint8", "dtype_per_channel": "uint8"}, AttributeError),
-        ({"dtype_per_layer": "uint8", "dtype_per_channel": "uint8"}, ConflictingArgumentsError),
+        (
+            {"dtype_per_layer": "uint8", "dtype_per_channel": "uint8"},
+            ConflictingArgumentsError,
+        ),
         ({"dtype_per_channel": "complex64"}, ValueError),
         ({"dtype_per_channel": "not-a-dtype"}, ValueError),
         ({"dtype_per_channel": "uint64"}, ValueError),  # not allowed for color
@@ -183,7 +193,9 @@ def test_add_layer_variants(tmp_path: Path) -> None:
     ],
 )
 def test_add_layer_errors_write_nothing(
-    tmp_path: Path, kwargs: dict, error: type[Exception]  # type: ignore[type-arg]
+    tmp_path: Path,
+    kwargs: dict,
+    error: type[Exception],  # type: ignore[type-arg]
 ) -> None:
     ds = wk.Dataset(tmp_path / "ds", voxel_size=(1, 1, 1))
     before = (tmp_path / "ds" / "datasource-properties.json").read_bytes()

@@ -18,7 +18,9 @@ def make(tmp_path: Path, data_format: str, **kw: object) -> wk.Dataset:
     return ds
 
 
-def test_write_read_roundtrip(tmp_path: Path, data_format: str, rng: np.random.Generator) -> None:
+def test_write_read_roundtrip(
+    tmp_path: Path, data_format: str, rng: np.random.Generator
+) -> None:
     ds = make(tmp_path, data_format)
     mag = ds.get_layer("color").add_mag(1)
     data = rng.integers(0, 255, (64, 96, 40), dtype=np.uint8)
@@ -73,7 +75,9 @@ def test_zarr_v2_rejects_sharding(tmp_path: Path) -> None:
 
 def test_shard_no_larger_than_extent(tmp_path: Path) -> None:
     ds = wk.Dataset(tmp_path / "ds", voxel_size=(1, 1, 1))
-    layer = ds.add_layer("c", "color", bounding_box=wk.BoundingBox((0, 0, 0), (100, 60, 20)))
+    layer = ds.add_layer(
+        "c", "color", bounding_box=wk.BoundingBox((0, 0, 0), (100, 60, 20))
+    )
     info = layer.add_mag(1).info
     assert info.shard_shape == wk.Vec3Int(128, 64, 32)
 
@@ -104,16 +108,26 @@ def test_alignment_rules(tmp_path: Path) -> None:
     mag.write(np.zeros((128, 128, 128), np.uint8), allow_resize=True)
     with pytest.raises(ValueError, match="aligned"):
         mag.write(np.ones((10, 10, 10), np.uint8), absolute_offset=(5, 5, 5))
-    mag.write(np.ones((10, 10, 10), np.uint8), absolute_offset=(5, 5, 5), allow_unaligned=True)
+    mag.write(
+        np.ones((10, 10, 10), np.uint8), absolute_offset=(5, 5, 5), allow_unaligned=True
+    )
     got = mag.read(absolute_offset=(0, 0, 0), size=(20, 20, 20))[0]
     assert got[5:15, 5:15, 5:15].all() and got.sum() == 1000
     with pytest.raises(ValueError, match="allow_resize"):
         mag.write(np.ones((64, 64, 64), np.uint8), absolute_offset=(128, 0, 0))
 
 
-def test_multichannel_and_mag2(tmp_path: Path, data_format: str, rng: np.random.Generator) -> None:
+def test_multichannel_and_mag2(
+    tmp_path: Path, data_format: str, rng: np.random.Generator
+) -> None:
     ds = wk.Dataset(tmp_path / "ds", voxel_size=(1, 1, 1))
-    layer = ds.add_layer("rgb", "color", dtype_per_channel="uint8", num_channels=3, data_format=data_format)
+    layer = ds.add_layer(
+        "rgb",
+        "color",
+        dtype_per_channel="uint8",
+        num_channels=3,
+        data_format=data_format,
+    )
     data = rng.integers(0, 255, (3, 64, 64, 32), dtype=np.uint8)
     layer.add_mag(1).write(data, allow_resize=True)
     np.testing.assert_array_equal(layer.get_mag(1).read(), data)
@@ -145,7 +159,9 @@ def test_negative_offsets_refused(tmp_path: Path) -> None:
     ds = wk.Dataset(tmp_path / "ds", voxel_size=(1, 1, 1))
     mag = ds.add_layer("c", "color").add_mag(1)
     with pytest.raises(ValueError, match="non-negative"):
-        mag.write(np.ones((4, 4, 4), np.uint8), absolute_offset=(-4, 0, 0), allow_resize=True)
+        mag.write(
+            np.ones((4, 4, 4), np.uint8), absolute_offset=(-4, 0, 0), allow_resize=True
+        )
     with pytest.raises(ValueError):
         mag.read(absolute_offset=(-1, 0, 0), size=(2, 2, 2))
     assert ds.get_layer("c").bounding_box.is_empty()
@@ -156,11 +172,18 @@ def test_bounding_box_setter_and_rename(tmp_path: Path, data_format: str) -> Non
     layer = ds.get_layer("color")
     layer.add_mag(1).write(np.full((32, 32, 32), 5, np.uint8), allow_resize=True)
     layer.bounding_box = wk.BoundingBox((0, 0, 0), (64, 64, 64))
-    assert wk.Dataset.open(tmp_path / "ds").get_layer("color").bounding_box.size == (64, 64, 64)
+    assert wk.Dataset.open(tmp_path / "ds").get_layer("color").bounding_box.size == (
+        64,
+        64,
+        64,
+    )
     layer.name = "renamed"
     assert not (tmp_path / "ds" / "color").exists()
     reopened = wk.Dataset.open(tmp_path / "ds").get_layer("renamed")
-    assert reopened.get_mag(1).read(absolute_offset=(0, 0, 0), size=(32, 32, 32)).min() == 5
+    assert (
+        reopened.get_mag(1).read(absolute_offset=(0, 0, 0), size=(32, 32, 32)).min()
+        == 5
+    )
     p = json.loads((tmp_path / "ds" / "datasource-properties.json").read_text())
     assert p["dataLayers"][0]["mags"][0]["path"] == "./renamed/1"
 

@@ -110,9 +110,12 @@ def test_process_pool_spawn(tmp_path: Path) -> None:
 
 def test_dask_local_cluster(tmp_path: Path) -> None:
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         _write_with(client.get_executor(), tmp_path / "ds")
 
 

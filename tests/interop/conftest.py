@@ -24,7 +24,9 @@ def reference_python() -> str:
         if cand and Path(cand).exists():
             return cand
     if os.environ.get("WKFN_REQUIRE_REFERENCE"):
-        pytest.fail("the reference library is required but WKFN_REFERENCE_PYTHON is unset")
+        pytest.fail(
+            "the reference library is required but WKFN_REFERENCE_PYTHON is unset"
+        )
     pytest.skip("reference library `webknossos` not available")
 
 

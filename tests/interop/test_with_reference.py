@@ -11,7 +11,6 @@ import pytest
 
 import wkfn as wk
 
-
 FORMATS = ["zarr3", "zarr", "wkw"]
 
 
@@ -62,18 +61,32 @@ def describe(ds):
 
 def build_with_wkfn(path: Path, data_format: str) -> wk.Dataset:
     ds = wk.Dataset(path, voxel_size=(11.24, 11.24, 25), exist_ok=False)
-    color = ds.add_layer("color", "color", dtype_per_channel="uint8", data_format=data_format)
-    color.add_mag(1).write(pattern((96, 64, 40), "uint8", 1), absolute_offset=(32, 0, 64), allow_resize=True)
+    color = ds.add_layer(
+        "color", "color", dtype_per_channel="uint8", data_format=data_format
+    )
+    color.add_mag(1).write(
+        pattern((96, 64, 40), "uint8", 1),
+        absolute_offset=(32, 0, 64),
+        allow_resize=True,
+    )
     color.add_mag("2-2-1").write(
         pattern((48, 32, 40), "uint8", 2), absolute_offset=(32, 0, 64)
     )
     seg = ds.add_layer(
-        "seg", "segmentation", dtype_per_channel="uint32", largest_segment_id=250,
+        "seg",
+        "segmentation",
+        dtype_per_channel="uint32",
+        largest_segment_id=250,
         data_format=data_format,
     )
     seg.add_mag(1).write(pattern((64, 64, 64), "uint32", 3), allow_resize=True)
-    rgb = ds.add_layer("rgb", "color", dtype_per_channel="uint8", num_channels=3,
-                       data_format=data_format)
+    rgb = ds.add_layer(
+        "rgb",
+        "color",
+        dtype_per_channel="uint8",
+        num_channels=3,
+        data_format=data_format,
+    )
     rgb.add_mag(1).write(pattern((3, 32, 32, 32), "uint8", 4), allow_resize=True)
     return ds
 
@@ -131,9 +144,17 @@ print(json.dumps(describe(ds)))
     assert seg.largest_segment_id == 2**60
     # and wkfn can keep writing into the reference's dataset
     ds.get_layer("color").get_mag(1).write(
-        np.full((32, 32, 32), 7, np.uint16), absolute_offset=(64, 0, 0), allow_unaligned=True
+        np.full((32, 32, 32), 7, np.uint16),
+        absolute_offset=(64, 0, 0),
+        allow_unaligned=True,
     )
-    assert ds.get_layer("color").get_mag(1).read(absolute_offset=(64, 0, 0), size=(32, 32, 32)).min() == 7
+    assert (
+        ds.get_layer("color")
+        .get_mag(1)
+        .read(absolute_offset=(64, 0, 0), size=(32, 32, 32))
+        .min()
+        == 7
+    )
 
 
 def test_zarr3_readable_by_zarr_python_and_tensorstore(tmp_path: Path) -> None:
@@ -144,7 +165,12 @@ def test_zarr3_readable_by_zarr_python_and_tensorstore(tmp_path: Path) -> None:
     expected = wk.Dataset.open(path).get_layer("seg").get_mag(1).read()
     arr = zarr.open_array(str(path / "seg" / "1"), mode="r")
     np.testing.assert_array_equal(arr[:, :64, :64, :64], expected)
-    store = ts.open({"driver": "zarr3", "kvstore": {"driver": "file", "path": str(path / "seg" / "1")}}).result()
+    store = ts.open(
+        {
+            "driver": "zarr3",
+            "kvstore": {"driver": "file", "path": str(path / "seg" / "1")},
+        }
+    ).result()
     np.testing.assert_array_equal(store[:, :64, :64, :64].read().result(), expected)
 
 

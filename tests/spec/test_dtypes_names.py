@@ -47,8 +47,17 @@ def test_element_class_table(dtype: str, channels: int, element_class: str) -> N
 
 @pytest.mark.parametrize(
     ("element_class", "channels"),
-    [("uint24", 1), ("uint24", 2), ("uint7", 1), ("float", 3), ("bool", 1), ("", 1)]
-    + [("uint8", 0), ("uint8", 16), ("complex", 1)],
+    [
+        ("uint24", 1),
+        ("uint24", 2),
+        ("uint7", 1),
+        ("float", 3),
+        ("bool", 1),
+        ("", 1),
+        ("uint8", 0),
+        ("uint8", 16),
+        ("complex", 1),
+    ],
 )
 def test_bad_element_class(element_class: str, channels: int) -> None:
     with pytest.raises(InvalidArgumentError):
@@ -122,8 +131,27 @@ def test_valid_layer_names(name: str) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["", ".", "..", "../x", "./x", ".hidden", "a/b", "a\\b", "/abs", "C:\\x", "a b"]
-    + ["ä", "a\n", "a\x00", "name:1", None, 3, b"color", ("a",)],
+    [
+        "",
+        ".",
+        "..",
+        "../x",
+        "./x",
+        ".hidden",
+        "a/b",
+        "a\\b",
+        "/abs",
+        "C:\\x",
+        "a b",
+        "ä",
+        "a\n",
+        "a\x00",
+        "name:1",
+        None,
+        3,
+        b"color",
+        ("a",),
+    ],
 )
 def test_invalid_layer_names(name: Any) -> None:
     with pytest.raises(InvalidLayerNameError) as info:

@@ -20,8 +20,8 @@ def _one_of(**kwargs: object) -> tuple[str, object] | None:
 
 def _offset(value: object, name: str) -> Vec3Int:
     try:
-        vec = Vec3Int(value)  # type: ignore[arg-type]
-    except Exception as exc:  # noqa: BLE001 - re-raised with the offending value
+        vec = Vec3Int(value)
+    except Exception as exc:
         raise InvalidArgumentError(f"{name} must be 3 integers, got {value!r}") from exc
     return vec
 
@@ -54,14 +54,18 @@ def write_box(
             box = BoundingBox(_offset(value, name), size)
         else:
             assert isinstance(value, BoundingBox)
-            box = value.offset(view.topleft) if name == "relative_bounding_box" else value
+            box = (
+                value.offset(view.topleft) if name == "relative_bounding_box" else value
+            )
             if box.size != size:
                 raise InvalidArgumentError(
                     f"data of shape {tuple(data_size)} (mag {mag}) covers {size}, "
                     f"but {name} has size {box.size}"
                 )
     if any(t < 0 for t in box.topleft):
-        raise InvalidArgumentError(f"write offset must be non-negative, got {box.topleft}")
+        raise InvalidArgumentError(
+            f"write offset must be non-negative, got {box.topleft}"
+        )
     return box
 
 
@@ -107,5 +111,7 @@ def read_box(
     if box.is_empty():
         raise InvalidArgumentError(f"cannot read an empty region {box}")
     if any(t < 0 for t in box.topleft):
-        raise InvalidArgumentError(f"read offset must be non-negative, got {box.topleft}")
+        raise InvalidArgumentError(
+            f"read offset must be non-negative, got {box.topleft}"
+        )
     return box

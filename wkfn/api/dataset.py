@@ -453,10 +453,11 @@ class Dataset:
         layer = self.get_layer(layer_name)
         if layer.category != category:
             raise MismatchError(
-                f"layer {layer_name!r} has category {layer.category!r}, not {category!r}"
+                f"layer {layer_name!r} has category {layer.category!r}, "
+                f"not {category!r}"
             )
         if dtype_per_layer is not None or dtype_per_channel is not None or dtype:
-            per_channel, channels = _resolve_dtype(
+            per_channel, _ = _resolve_dtype(
                 dtype_per_layer, dtype_per_channel, dtype, num_channels
             )
             if np.dtype(per_channel) != layer.dtype_per_channel:
@@ -484,7 +485,11 @@ class Dataset:
             data_format=src.data_format,
             bounding_box=(
                 src.bounding_box.top_left,
-                (src.bounding_box.width, src.bounding_box.height, src.bounding_box.depth),
+                (
+                    src.bounding_box.width,
+                    src.bounding_box.height,
+                    src.bounding_box.depth,
+                ),
             ),
             largest_segment_id=src.largest_segment_id,
             mappings=src.mappings,
@@ -511,9 +516,7 @@ class Dataset:
     def get_segmentation_layers(self) -> list[SegmentationLayer]:
         """All segmentation layers."""
         return [
-            lay
-            for lay in self.layers.values()
-            if isinstance(lay, SegmentationLayer)
+            lay for lay in self.layers.values() if isinstance(lay, SegmentationLayer)
         ]
 
     def get_color_layer(self) -> Layer:
@@ -523,7 +526,8 @@ class Dataset:
             DeprecationWarning,
             stacklevel=2,
         )
-        return _only(self.get_color_layers(), "color")
+        layer: Layer = _only(self.get_color_layers(), "color")
+        return layer
 
     def get_segmentation_layer(self) -> SegmentationLayer:
         """Deprecated: the only segmentation layer (IndexError if not exactly one)."""
@@ -532,7 +536,8 @@ class Dataset:
             DeprecationWarning,
             stacklevel=2,
         )
-        return _only(self.get_segmentation_layers(), "segmentation")
+        layer: SegmentationLayer = _only(self.get_segmentation_layers(), "segmentation")
+        return layer
 
     def calculate_bounding_box(self) -> BoundingBox:
         """Union of all layers' bounding boxes (empty without layers)."""
@@ -591,5 +596,7 @@ def _resolve_dtype(
             dtype_per_channel_of(element_class_of(per_layer, 1), channels),
             channels,
         )
-    per_channel = parse_dtype(dtype_per_channel if dtype_per_channel is not None else (dtype or "uint8"))
+    per_channel = parse_dtype(
+        dtype_per_channel if dtype_per_channel is not None else (dtype or "uint8")
+    )
     return per_channel, num_channels or 1

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 
-class DataFormat(str, Enum):
+class DataFormat(StrEnum):
     """Storage formats (only the first three can be created)."""
 
     WKW = "wkw"

@@ -35,8 +35,10 @@ def _vec_or_none(value: object, name: str) -> Vec3 | None:
         return None
     try:
         return Vec3Int.from_vec_or_int(value).to_tuple()  # type: ignore[arg-type]
-    except Exception as exc:  # noqa: BLE001 - re-raised naming the value
-        raise InvalidArgumentError(f"{name} must be an int or 3 ints, got {value!r}") from exc
+    except Exception as exc:
+        raise InvalidArgumentError(
+            f"{name} must be an int or 3 ints, got {value!r}"
+        ) from exc
 
 
 class Layer:
@@ -139,7 +141,9 @@ class Layer:
     def default_view_configuration(self, config: LayerViewConfiguration | None) -> None:
         self._dataset._check_writable()
         change = ds_transform.set_layer_view_configuration(
-            self._dataset._spec, self._name, None if config is None else config.to_json()
+            self._dataset._spec,
+            self._name,
+            None if config is None else config.to_json(),
         )
         self._dataset._apply(change)
 
@@ -221,8 +225,16 @@ class Layer:
             view = MagView(self, parsed)
             info = view.info
             checks = [
-                ("chunk_shape", _vec_or_none(chunk_shape, "chunk_shape"), info.chunk_shape),
-                ("shard_shape", _vec_or_none(shard_shape, "shard_shape"), info.shard_shape),
+                (
+                    "chunk_shape",
+                    _vec_or_none(chunk_shape, "chunk_shape"),
+                    info.chunk_shape,
+                ),
+                (
+                    "shard_shape",
+                    _vec_or_none(shard_shape, "shard_shape"),
+                    info.shard_shape,
+                ),
                 (
                     "chunks_per_shard",
                     _vec_or_none(chunks_per_shard, "chunks_per_shard"),
@@ -289,7 +301,10 @@ class Layer:
         return open_array(path, self._spec.data_format).read(offset, shape)
 
     def __repr__(self) -> str:
-        return f"Layer({self._name!r}, dtype_per_channel={self.dtype_per_channel}, num_channels={self.num_channels})"
+        return (
+            f"Layer({self._name!r}, dtype_per_channel={self.dtype_per_channel}, "
+            f"num_channels={self.num_channels})"
+        )
 
 
 class SegmentationLayer(Layer):

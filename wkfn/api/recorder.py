@@ -59,9 +59,7 @@ class Recorder:
         """Apply the recorded plan to the dataset (refusing it if stale)."""
         from wkfn.execute.apply import apply
 
-        report = apply(
-            self.plan, self.path, self.payloads, executor=executor, **kwargs
-        )
+        report = apply(self.plan, self.path, self.payloads, executor=executor, **kwargs)
         if self._dataset is not None:
             self._dataset._spec = self.spec
             self._dataset._layouts.clear()

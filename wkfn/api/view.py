@@ -68,12 +68,13 @@ def coerce_dtype(data: np.ndarray, dtype: np.dtype[Any]) -> np.ndarray:
     if dtype.kind in "iu" and data.size:
         info = np.iinfo(dtype)
         lo, hi = data.min(), data.max()
-        if data.dtype.kind == "f":
-            if not np.isfinite(lo) or not np.isfinite(hi) or np.any(np.trunc(data) != data):
-                raise DtypeMismatchError(
-                    f"data of dtype {data.dtype} has non-integer values; the layer "
-                    f"stores {dtype}. Round and cast explicitly (data.astype(...))."
-                )
+        if data.dtype.kind == "f" and (
+            not np.isfinite(lo) or not np.isfinite(hi) or np.any(np.trunc(data) != data)
+        ):
+            raise DtypeMismatchError(
+                f"data of dtype {data.dtype} has non-integer values; the layer "
+                f"stores {dtype}. Round and cast explicitly (data.astype(...))."
+            )
         if lo < info.min or hi > info.max:
             raise DtypeMismatchError(
                 f"data of dtype {data.dtype} has values in [{lo}, {hi}] that do not "
@@ -180,7 +181,8 @@ class View:
         warnings.warn(
             "read_xyz is deprecated, use read()", DeprecationWarning, stacklevel=2
         )
-        return self.read(*args, **kwargs)[0]
+        data: np.ndarray = self.read(*args, **kwargs)[0]
+        return data
 
     def _read_box(self, box: BoundingBox) -> np.ndarray:
         mag = self._mag.to_vec3_int()
@@ -191,7 +193,10 @@ class View:
             )
         offset = box.topleft // mag
         shape = box.size // mag
-        return self._layer._read(self._mag, offset.to_tuple(), shape.to_tuple())
+        data: np.ndarray = self._layer._read(
+            self._mag, offset.to_tuple(), shape.to_tuple()
+        )
+        return data
 
     # ------------------------------------------------------------------ writing
     def _check_writable(self) -> None:
@@ -274,7 +279,9 @@ class View:
             return
         layer = self._layer
         key = uuid.uuid4().hex
-        ref = PayloadRef(key=key, shape=tuple(prepared.shape), dtype=str(prepared.dtype))
+        ref = PayloadRef(
+            key=key, shape=tuple(prepared.shape), dtype=str(prepared.dtype)
+        )
         change = data_transform.write_region(
             layer._dataset._spec,
             layer.name,
@@ -391,7 +398,9 @@ class MagView(View):
 
     def write_cxyz(self, data: np.ndarray, **kwargs: Any) -> None:
         """Same as :meth:`write` with data always ``(c, x, y, z)``."""
-        self.write(np.asarray(data).reshape((-1, *np.asarray(data).shape[-3:])), **kwargs)
+        self.write(
+            np.asarray(data).reshape((-1, *np.asarray(data).shape[-3:])), **kwargs
+        )
 
     def get_zarr_array(self) -> Any:
         """The tensorstore handle of a zarr/zarr3 mag (ValueError for wkw)."""

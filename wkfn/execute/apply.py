@@ -45,8 +45,9 @@ def apply(
             raise StalePlanError(
                 f"the dataset at {root} is already in the plan's target state"
             )
+        expected, found = plan.base[:12] or "<none>", now[:12] or "<none>"
         raise StalePlanError(
             f"the dataset at {root} changed since the plan was made "
-            f"(expected state {plan.base[:12] or '<none>'}, found {now[:12] or '<none>'})"
+            f"(expected state {expected}, found {found})"
         )
     return execute(plan, root, payloads, executor=executor, progress=progress)

@@ -12,6 +12,7 @@ properties are not written: the dataset stays openable with its previous content
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -223,10 +224,9 @@ def _rollback(root: str, created: Sequence[CreateArray]) -> None:
     for op in created:
         target = resolve_path(root, op.path)
         if os.path.lexists(target):
-            try:
+            # best effort: the failure itself is what gets reported
+            with contextlib.suppress(OSError):
                 delete_path(target)
-            except OSError:  # best effort: the failure itself is what we report
-                pass
 
 
 def execute(

@@ -23,9 +23,9 @@ class InlineExecutor(Executor):
         future: Future[T] = Future()
         try:
             future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # noqa: BLE001 - delivered through the future
+        except BaseException as exc:
             future.set_exception(exc)
         return future
 
-    def map(self, fn: Callable[..., T], *iterables: Any, **_: Any) -> Any:  # type: ignore[override]
+    def map(self, fn: Callable[..., T], *iterables: Any, **_: Any) -> Any:
         return (fn(*args) for args in zip(*iterables))

@@ -56,7 +56,10 @@ def _snake(name: str) -> str:
 
 
 class Op(msgspec.Struct, frozen=True, kw_only=True, tag_field="op", tag=_snake):
-    """Base of all plan operations (tagged in JSON by snake name: ``"op": "create_array"``)."""
+    """Base of all plan operations, tagged in JSON by snake name.
+
+    For example ``{"op": "create_array", ...}``.
+    """
 
     @property
     def action(self) -> Action:
@@ -68,7 +71,7 @@ class Op(msgspec.Struct, frozen=True, kw_only=True, tag_field="op", tag=_snake):
         raise NotImplementedError
 
     def describe(self) -> str:
-        """One line for humans, prefixed with ``+`` (create), ``~`` (update) or ``-``."""
+        """One line for humans: ``+`` create, ``~`` update, ``-`` delete."""
         raise NotImplementedError
 
     def memory_estimate(self) -> int:
@@ -208,5 +211,7 @@ class WriteProperties(Op, frozen=True, kw_only=True):
         return "~ properties " + "; ".join(self.summary)
 
 
-PlanOp = CreateArray | ResizeArray | WriteRegion | DeletePath | MovePath | WriteProperties
+PlanOp = (
+    CreateArray | ResizeArray | WriteRegion | DeletePath | MovePath | WriteProperties
+)
 """Every op the executor understands."""

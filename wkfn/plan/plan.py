@@ -7,6 +7,7 @@ one stage no two ops write the same (array, shard); stages run strictly in order
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 
 import msgspec
@@ -46,7 +47,7 @@ class Plan(msgspec.Struct, frozen=True, kw_only=True):
         return tuple(op for stage in self.stages for op in stage.ops)
 
     def describe(self) -> list[str]:
-        """Human-readable lines, one per op (``+`` create, ``~`` update, ``-`` delete)."""
+        """Human-readable lines, one per op (``+`` create, ``~`` update, ``-``)."""
         return [op.describe() for op in self.ops]
 
     def __str__(self) -> str:
@@ -95,7 +96,7 @@ def concat_plans(plans: Sequence[Plan]) -> Plan:
     """
     if not plans:
         raise ValueError("concat_plans needs at least one plan")
-    for before, after in zip(plans, plans[1:]):
+    for before, after in itertools.pairwise(plans):
         if before.target != after.base:
             raise PlanFormatError(
                 "plans do not chain: target "
@@ -148,7 +149,9 @@ def optimize(plan: Plan) -> Plan:
                         if prev is None:
                             resizes[op.path] = op
                         else:
-                            shape = tuple(max(a, b) for a, b in zip(prev.shape, op.shape))
+                            shape = tuple(
+                                max(a, b) for a, b in zip(prev.shape, op.shape)
+                            )
                             resizes[op.path] = msgspec.structs.replace(
                                 op, shape=(shape[0], shape[1], shape[2])
                             )

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from wkfn.spec.dataset import DatasetSpec
+
+if TYPE_CHECKING:
+    from _typeshed import StrPath
 
 __all__ = ["properties_schema", "render_schema", "write_schema"]
 
@@ -78,9 +80,10 @@ def render_schema() -> str:
     return json.dumps(properties_schema(), indent=2) + "\n"
 
 
-def write_schema(path: str | Path) -> None:
+def write_schema(path: StrPath) -> None:
     """Write :func:`render_schema` to ``path`` (the only file I/O in ``wkfn.spec``)."""
-    Path(path).write_text(render_schema(), encoding="utf-8")
+    with open(path, "w", encoding="utf-8") as file:
+        file.write(render_schema())
 
 
 if __name__ == "__main__":  # pragma: no cover

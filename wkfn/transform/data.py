@@ -23,9 +23,7 @@ def union_box(a: Box, b: Box) -> Box:
     if any(s <= 0 for s in b[1]):
         return a
     lo = tuple(min(x, y) for x, y in zip(a[0], b[0]))
-    hi = tuple(
-        max(x + sx, y + sy) for x, sx, y, sy in zip(a[0], a[1], b[0], b[1])
-    )
+    hi = tuple(max(x + sx, y + sy) for x, sx, y, sy in zip(a[0], a[1], b[0], b[1]))
     return (
         (lo[0], lo[1], lo[2]),
         (hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]),
@@ -78,7 +76,7 @@ def write_region(
 
     Args:
         offset: absolute Mag-1 position of the first voxel (divisible by ``mag``).
-        size: Mag-1 size of the written region (``payload`` spatial shape × mag).
+        size: Mag-1 size of the written region (``payload`` spatial shape times mag).
         allow_resize: grow the layer bounding box if the region exceeds it.
         allow_unaligned: permit writes that do not cover whole shards.
         shard_shapes: shard shape per mag (from storage), used for the alignment

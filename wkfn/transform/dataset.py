@@ -52,7 +52,9 @@ def create_dataset(
 def set_name(spec: DatasetSpec, name: str) -> Change:
     """Rename the dataset (``id.name``); no directory moves."""
     if not isinstance(name, str) or not name:
-        raise InvalidArgumentError(f"dataset name must be a non-empty str, got {name!r}")
+        raise InvalidArgumentError(
+            f"dataset name must be a non-empty str, got {name!r}"
+        )
     new = msgspec.structs.replace(spec, id=msgspec.structs.replace(spec.id, name=name))
     return make_change(spec, new, summary=(f"name -> {name!r}",))
 
@@ -120,7 +122,8 @@ def add_layer(
     topleft, size = bounding_box or ((0, 0, 0), (0, 0, 0))
     if any(t < 0 for t in topleft) or any(s < 0 for s in size):
         raise InvalidArgumentError(
-            f"bounding box must have non-negative topleft and size, got {topleft}, {size}"
+            "bounding box must have non-negative topleft and size, "
+            f"got {topleft}, {size}"
         )
     layer = LayerSpec(
         name=name,
@@ -137,7 +140,6 @@ def add_layer(
     )
     new = lookup.add_layer(spec, layer)
     return make_change(spec, new, summary=(f"+ layer {name} ({category})",))
-
 
 
 def delete_layer(spec: DatasetSpec, name: str) -> Change:
@@ -160,7 +162,7 @@ def rename_layer(spec: DatasetSpec, old: str, new_name: str) -> Change:
         raise LayerExistsError(f"layer {new_name!r} already exists in the dataset")
     prefix = f"./{old}/"
     mags = tuple(
-        msgspec.structs.replace(m, path=f"./{new_name}/{m.path[len(prefix):]}")
+        msgspec.structs.replace(m, path=f"./{new_name}/{m.path[len(prefix) :]}")
         if m.path is not None and m.path.startswith(prefix)
         else m
         for m in layer.mags

@@ -87,7 +87,10 @@ def add_mag(
     new = lookup.replace_layer(spec, layer_name, lookup.with_mag_added(layer, mag_spec))
     op = CreateArray(layer=layer_name, mag=mag_dir_name(mag), path=path, layout=layout)
     change = make_change(
-        spec, new, [("create", [op])], summary=(f"{layer_name} +mag {mag_dir_name(mag)}",)
+        spec,
+        new,
+        [("create", [op])],
+        summary=(f"{layer_name} +mag {mag_dir_name(mag)}",),
     )
     return change, layout
 
@@ -147,7 +150,8 @@ def set_bounding_box(
     """Set a layer's bounding box; arrays grow to cover it (they never shrink)."""
     if any(t < 0 for t in topleft) or any(s < 0 for s in size):
         raise InvalidArgumentError(
-            f"bounding box must have non-negative topleft and size, got {topleft}, {size}"
+            "bounding box must have non-negative topleft and size, "
+            f"got {topleft}, {size}"
         )
     layer = lookup.get_layer(spec, layer_name)
     new_layer = msgspec.structs.replace(
@@ -183,7 +187,9 @@ def set_largest_segment_id(
         )
     new_layer = msgspec.structs.replace(layer, largest_segment_id=value)
     new = lookup.replace_layer(spec, layer_name, new_layer)
-    return make_change(spec, new, summary=(f"{layer_name}.largestSegmentId -> {value}",))
+    return make_change(
+        spec, new, summary=(f"{layer_name}.largestSegmentId -> {value}",)
+    )
 
 
 __all__ = [

@@ -95,8 +95,10 @@ def choose_layout(
         shard = chunk
     elif shard_shape is not None:
         shard = shard_shape
-    elif data_format == "zarr3" and layer_extent is not None and all(
-        e > 0 for e in layer_extent
+    elif (
+        data_format == "zarr3"
+        and layer_extent is not None
+        and all(e > 0 for e in layer_extent)
     ):
         bottom = tuple(t + e for t, e in zip(bbox_topleft, layer_extent))
         in_mag = ceil_div3((bottom[0], bottom[1], bottom[2]), mag)
@@ -113,9 +115,7 @@ def choose_layout(
             chunk[1] * DEFAULT_CHUNKS_PER_SHARD[1],
             chunk[2] * DEFAULT_CHUNKS_PER_SHARD[2],
         )
-    if data_format == "wkw" and (
-        len(set(chunk)) != 1 or len(set(shard)) != 1
-    ):
+    if data_format == "wkw" and (len(set(chunk)) != 1 or len(set(shard)) != 1):
         raise InvalidArgumentError(
             f"wkw needs cubic chunk and shard shapes, got chunk {chunk}, shard {shard}"
         )
