@@ -131,3 +131,14 @@ def test_failed_plan_rolls_back_created_arrays(tmp_path: Path) -> None:
     assert (tmp_path / "ds" / "datasource-properties.json").read_bytes() == before
     assert not (tmp_path / "ds" / "c" / "1").exists()
     assert wk.Dataset.open(tmp_path / "ds").layers == {}
+
+
+def test_in_memory_and_on_disk_fingerprints_agree(tmp_path: Path) -> None:
+    """A plan recorded after any mutation applies: memory and disk states match."""
+    ds = wk.Dataset(tmp_path / "ds", voxel_size=(4, 4, 40))
+    ds.add_layer("empty", "segmentation", dtype="uint64", largest_segment_id=2**62)
+    ds.default_view_configuration = wk.DatasetViewConfiguration(zoom=1.5)
+    with ds.dry_run() as rec:
+        ds.add_layer("b", "color", num_channels=3)
+    rec.apply()
+    assert list(wk.Dataset.open(tmp_path / "ds").layers) == ["empty", "b"]

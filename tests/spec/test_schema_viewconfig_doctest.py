@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from wkfn.schemas import write_schemas
 from wkfn.spec import (
     DatasetViewConfiguration,
     LayerViewConfiguration,
     decode_properties,
     to_json_obj,
 )
-from wkfn.spec.schema import properties_schema, render_schema, write_schema
+from wkfn.spec.schema import properties_schema, render_schema
 
 ROOT = Path(__file__).parent.parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "properties"
@@ -42,8 +43,9 @@ def test_schema_hides_extras_and_allows_unknown_keys(tmp_path: Path) -> None:
         "dataFormat",
     ]
     assert layer["properties"]["category"]["enum"] == ["color", "segmentation"]
-    write_schema(tmp_path / "s.json")
-    assert (tmp_path / "s.json").read_text(encoding="utf-8") == render_schema()
+    write_schemas(tmp_path)
+    written = tmp_path / "datasource-properties.schema.json"
+    assert written.read_text(encoding="utf-8") == render_schema()
 
 
 def test_reference_files_validate_against_schema() -> None:

@@ -13,7 +13,15 @@ from collections.abc import Iterator, Sequence
 import msgspec
 
 from wkfn.errors import PlanFormatError
-from wkfn.plan.ops import PlanOp, ResizeArray, WriteProperties, WriteRegion
+from wkfn.plan.ops import (
+    CreateArray,
+    DeletePath,
+    MovePath,
+    PlanOp,
+    ResizeArray,
+    WriteProperties,
+    WriteRegion,
+)
 
 PLAN_FORMAT_VERSION = 1
 
@@ -104,16 +112,19 @@ def concat_plans(plans: Sequence[Plan]) -> Plan:
             )
     stages: list[Stage] = []
     last_props: WriteProperties | None = None
+    summary: list[str] = []
     for plan in plans:
         for stage in plan.stages:
             ops = [op for op in stage.ops if not isinstance(op, WriteProperties)]
             for op in stage.ops:
                 if isinstance(op, WriteProperties):
                     last_props = op
+                    summary.extend(op.summary)
             if ops:
                 stages.append(Stage(name=stage.name, ops=tuple(ops)))
     if last_props is not None:
-        stages.append(Stage(name="properties", ops=(last_props,)))
+        final = msgspec.structs.replace(last_props, summary=tuple(summary))
+        stages.append(Stage(name="properties", ops=(final,)))
     return optimize(
         Plan(base=plans[0].base, target=plans[-1].target, stages=tuple(stages))
     )
@@ -129,8 +140,45 @@ def optimize(plan: Plan) -> Plan:
     Resizes only grow arrays (metadata), so inside a run of stages made of resizes and
     writes they can all be hoisted to the front (largest shape per array wins), and
     the writes merged into one stage in their original order (later writes win where
-    they overlap, which the executor preserves per shard).
+    they overlap, which the executor preserves per shard). A resize of an array the
+    same plan creates is folded into the create.
     """
+    return _fold_resizes_into_creates(_merge_data_stages(plan))
+
+
+def _fold_resizes_into_creates(plan: Plan) -> Plan:
+    created: dict[str, CreateArray] = {}
+    grown: dict[str, tuple[int, int, int]] = {}
+    for op in plan.ops:
+        if isinstance(op, CreateArray):
+            created[op.path] = op
+        elif isinstance(op, ResizeArray) and op.path in created:
+            prev = grown.get(op.path, created[op.path].layout.shape)
+            grown[op.path] = (
+                max(prev[0], op.shape[0]),
+                max(prev[1], op.shape[1]),
+                max(prev[2], op.shape[2]),
+            )
+        elif isinstance(op, DeletePath | MovePath):
+            created.clear()  # paths may be reused; stay conservative
+    if not grown:
+        return plan
+    stages = []
+    for stage in plan.stages:
+        ops: list[PlanOp] = []
+        for op in stage.ops:
+            if isinstance(op, ResizeArray) and op.path in grown:
+                continue
+            if isinstance(op, CreateArray) and op.path in grown:
+                layout = msgspec.structs.replace(op.layout, shape=grown[op.path])
+                op = msgspec.structs.replace(op, layout=layout)
+            ops.append(op)
+        if ops:
+            stages.append(Stage(name=stage.name, ops=tuple(ops)))
+    return msgspec.structs.replace(plan, stages=tuple(stages))
+
+
+def _merge_data_stages(plan: Plan) -> Plan:
     out: list[Stage] = []
     run: list[Stage] = []
 

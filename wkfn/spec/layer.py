@@ -44,8 +44,10 @@ class BoundingBoxSpec(WkRecord, frozen=True):
         width: extent along x.
         height: extent along y.
         depth: extent along z.
-        axis_order: only meaningful for a layer without mags (the reference then keeps
-            the axis order here); ``None`` means ``{"c": 0, "x": 1, "y": 2, "z": 3}``.
+        axis_order: written only for a layer without mags (the reference keeps the
+            axis order here until the first mag exists); ``None`` is written as
+            ``{"c": 0, "x": 1, "y": 2, "z": 3}``. Decoding makes it explicit for
+            layers without mags.
         channel_index: like ``axis_order``; written only when not ``None``.
     """
 
@@ -65,8 +67,9 @@ class MagSpec(WkRecord, frozen=True):
         path: where the array lives, e.g. ``"./color/2-2-1"``; ``None`` means the
             default ``<layer>/<mag dir name>``.
         cube_length: WKW only: shard edge length in voxels (1024 by default).
-        axis_order: array index of each axis; ``None`` means the standard
-            ``{"c": 0, "x": 1, "y": 2, "z": 3}`` (always written out on encode).
+        axis_order: array index of each axis, always written; ``None`` is written as
+            ``{"c": 0, "x": 1, "y": 2, "z": 3}``. Decoding (and the upgrade of legacy
+            files) makes it explicit, so set it explicitly in new specs too.
         channel_index: first channel of the layer inside the array, if not 0.
     """
 

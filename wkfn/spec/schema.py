@@ -2,23 +2,19 @@
 
 The committed copy lives in ``specs/datasource-properties.schema.json``; a test fails
 when it drifts from :func:`properties_schema`. Regenerate it with
-``python -m wkfn.spec.schema specs/datasource-properties.schema.json``.
+``python -m wkfn.schemas`` (which also writes the plan schema).
 """
 
 from __future__ import annotations
 
 import json
-import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import msgspec
 
 from wkfn.spec.dataset import DatasetSpec
 
-if TYPE_CHECKING:
-    from _typeshed import StrPath
-
-__all__ = ["properties_schema", "render_schema", "write_schema"]
+__all__ = ["properties_schema", "render_schema"]
 
 _BIGINT_ENVELOPE: dict[str, Any] = {
     "type": "object",
@@ -78,15 +74,3 @@ def properties_schema() -> dict[str, Any]:
 def render_schema() -> str:
     """:func:`properties_schema` as the text committed under ``specs/``."""
     return json.dumps(properties_schema(), indent=2) + "\n"
-
-
-def write_schema(path: StrPath) -> None:
-    """Write :func:`render_schema` to ``path`` (the only file I/O in ``wkfn.spec``)."""
-    with open(path, "w", encoding="utf-8") as file:
-        file.write(render_schema())
-
-
-if __name__ == "__main__":  # pragma: no cover
-    write_schema(
-        sys.argv[1] if len(sys.argv) > 1 else "datasource-properties.schema.json"
-    )

@@ -8,7 +8,7 @@ import msgspec
 
 from wkfn.plan.ops import PlanOp, WriteProperties
 from wkfn.plan.plan import Plan, Stage
-from wkfn.spec.codec import fingerprint, to_json_obj
+from wkfn.spec.codec import fingerprint, from_json_obj, to_json_obj
 from wkfn.spec.dataset import DatasetSpec
 
 
@@ -37,6 +37,12 @@ def make_change(
     """
     base = fingerprint(old) if old is not None else ""
     target = fingerprint(new)
+    if target != base:
+        # Adopt exactly what reading the written file back gives (e.g. the axis
+        # order a mag-less layer keeps in its bounding box), so fingerprints of the
+        # in-memory spec and of the file on disk always agree.
+        new = from_json_obj(to_json_obj(new))
+        target = fingerprint(new)
     out = [Stage(name=name, ops=tuple(ops)) for name, ops in stages if ops]
     if write_properties is None:
         write_properties = base != target
