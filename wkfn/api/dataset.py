@@ -19,9 +19,11 @@ from typing import Any
 
 import numpy as np
 
+from wkfn.api.copying import DatasetCopyMixin
 from wkfn.api.enums import DEFAULT_DATA_FORMAT, parse_data_format
 from wkfn.api.layer import Layer, SegmentationLayer, layer_class
 from wkfn.api.recorder import Recorder
+from wkfn.api.resample import DatasetResampleMixin
 from wkfn.errors import (
     ConflictingArgumentsError,
     DatasetExistsError,
@@ -95,7 +97,7 @@ def _parse_voxel_size(
     return (factor[0], factor[1], factor[2]), unit
 
 
-class Dataset:
+class Dataset(DatasetResampleMixin, DatasetCopyMixin):
     """A dataset on local disk: layers of multi-resolution mags.
 
     Examples:

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from wkfn.api.copying import LayerCopyMixin
 from wkfn.api.enums import DataFormat
+from wkfn.api.resample import LayerResampleMixin
 from wkfn.api.view import MagView
 from wkfn.errors import ConflictingArgumentsError, InvalidArgumentError, ReadOnlyError
 from wkfn.execute.executor import resolve_path
@@ -41,7 +43,7 @@ def _vec_or_none(value: object, name: str) -> Vec3 | None:
         ) from exc
 
 
-class Layer:
+class Layer(LayerResampleMixin, LayerCopyMixin):
     """A color layer (base class of :class:`SegmentationLayer`)."""
 
     def __init__(self, dataset: Dataset, name: str) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from wkfn.api._location import read_box, write_box
+from wkfn.api.copying import MagViewCopyMixin
 from wkfn.errors import (
     DtypeMismatchError,
     InvalidArgumentError,
@@ -344,7 +345,7 @@ class View:
         )
 
 
-class MagView(View):
+class MagView(View, MagViewCopyMixin):
     """The whole of one mag: its box is the layer box aligned outward to the mag."""
 
     def __init__(self, layer: Layer, mag: Mag) -> None:

@@ -204,7 +204,7 @@ def _stage_tasks(
         if isinstance(op, WriteRegion):
             writes.append(op)
         else:
-            tasks.append((_TASK_OF[type(op)], (root, op)))
+            tasks.append((task_for(op), (root, op)))
     tasks.extend(_write_tasks(root, writes, payloads, parallel))
     return tasks
 
@@ -216,6 +216,29 @@ _TASK_OF: dict[type[PlanOp], Callable[..., Any]] = {
     MovePath: run_move_path,
     WriteProperties: run_write_properties,
 }
+
+#: Ops whose task functions live in their own modules: "module:function". The
+#: function is called as ``fn(root, op)`` and imported on first use.
+_TASK_PATHS: dict[str, str] = {
+    "DownsampleRegion": "wkfn.execute.resample_tasks:run_downsample_region",
+    "UpsampleRegion": "wkfn.execute.resample_tasks:run_upsample_region",
+    "CopyRegion": "wkfn.execute.copy_tasks:run_copy_region",
+    "CopyTree": "wkfn.execute.copy_tasks:run_copy_tree",
+    "LinkPath": "wkfn.execute.copy_tasks:run_link_path",
+    "ReplacePath": "wkfn.execute.copy_tasks:run_replace_path",
+}
+
+
+def task_for(op: PlanOp) -> Callable[..., Any]:
+    """The top-level function that runs ``op`` (as ``fn(root, op)``)."""
+    fn = _TASK_OF.get(type(op))
+    if fn is None:
+        import importlib
+
+        module, _, name = _TASK_PATHS[type(op).__name__].partition(":")
+        fn = getattr(importlib.import_module(module), name)
+        _TASK_OF[type(op)] = fn
+    return fn
 
 
 def _rollback(root: str, created: Sequence[CreateArray]) -> None:

@@ -211,7 +211,186 @@ class WriteProperties(Op, frozen=True, kw_only=True):
         return "~ properties " + "; ".join(self.summary)
 
 
+class DownsampleRegion(Op, frozen=True, kw_only=True):
+    """Compute one block of a coarser mag from a finer one.
+
+    ``offset``/``size`` are in *target* mag voxels (usually one target shard or a
+    bounded block of shards); ``valid_offset``/``valid_size`` are the layer's data
+    box in *source* mag voxels, outside of which the source is mirror-padded.
+    """
+
+    layer: str
+    source_path: str
+    source_format: DataFormatName
+    source_mag: Vec3
+    target_path: str
+    target_format: DataFormatName
+    target_mag: Vec3
+    offset: Vec3
+    size: Vec3
+    valid_offset: Vec3
+    valid_size: Vec3
+    interpolation: str
+    dtype: str
+    num_channels: int = 1
+
+    @property
+    def action(self) -> Action:
+        return "update"
+
+    def key(self) -> str:
+        return f"downsample:{self.target_path}:{self.offset}"
+
+    def describe(self) -> str:
+        src = "-".join(map(str, self.source_mag))
+        dst = "-".join(map(str, self.target_mag))
+        return (
+            f"~ downsample {self.layer} {src} -> {dst} at {tuple(self.offset)} "
+            f"size {'x'.join(map(str, self.size))} ({self.interpolation})"
+        )
+
+
+class UpsampleRegion(Op, frozen=True, kw_only=True):
+    """Compute one block of a finer mag from a coarser one (fields as downsampling)."""
+
+    layer: str
+    source_path: str
+    source_format: DataFormatName
+    source_mag: Vec3
+    target_path: str
+    target_format: DataFormatName
+    target_mag: Vec3
+    offset: Vec3
+    size: Vec3
+    dtype: str
+    num_channels: int = 1
+
+    @property
+    def action(self) -> Action:
+        return "update"
+
+    def key(self) -> str:
+        return f"upsample:{self.target_path}:{self.offset}"
+
+    def describe(self) -> str:
+        src = "-".join(map(str, self.source_mag))
+        dst = "-".join(map(str, self.target_mag))
+        return (
+            f"~ upsample {self.layer} {src} -> {dst} at {tuple(self.offset)} "
+            f"size {'x'.join(map(str, self.size))}"
+        )
+
+
+class CopyRegion(Op, frozen=True, kw_only=True):
+    """Decode a region of one array and encode it into another (same mag voxels).
+
+    Used for format conversion, rechunking and compression; the source may belong
+    to another dataset (absolute path).
+    """
+
+    layer: str
+    mag: str
+    source_path: str
+    source_format: DataFormatName
+    target_path: str
+    target_format: DataFormatName
+    offset: Vec3
+    size: Vec3
+    dtype: str
+    num_channels: int = 1
+
+    @property
+    def action(self) -> Action:
+        return "update"
+
+    def key(self) -> str:
+        return f"copy:{self.target_path}:{self.offset}"
+
+    def describe(self) -> str:
+        return (
+            f"~ copy {self.layer}/{self.mag} {self.source_format} -> "
+            f"{self.target_format} at {tuple(self.offset)} "
+            f"size {'x'.join(map(str, self.size))}"
+        )
+
+    def memory_estimate(self) -> int:
+        import numpy as np
+
+        count = self.num_channels
+        for s in self.size:
+            count *= s
+        return count * np.dtype(self.dtype).itemsize
+
+
+class CopyTree(Op, frozen=True, kw_only=True):
+    """Copy files as they are (no decoding), e.g. a mag between identical layouts."""
+
+    source: str
+    target: str
+
+    @property
+    def action(self) -> Action:
+        return "create"
+
+    def key(self) -> str:
+        return f"copytree:{self.target}"
+
+    def describe(self) -> str:
+        return f"+ files {self.target} <- {self.source}"
+
+
+class LinkPath(Op, frozen=True, kw_only=True):
+    """Create a symbolic link ``target`` pointing at ``source``."""
+
+    source: str
+    target: str
+    relative: bool = False
+
+    @property
+    def action(self) -> Action:
+        return "create"
+
+    def key(self) -> str:
+        return f"link:{self.target}"
+
+    def describe(self) -> str:
+        kind = "relative link" if self.relative else "link"
+        return f"+ {kind} {self.target} -> {self.source}"
+
+
+class ReplacePath(Op, frozen=True, kw_only=True):
+    """Swap a finished temporary directory into place (in-place recompression).
+
+    Readers never see a missing mag: the old directory is renamed aside, the new one
+    renamed in, and only then is the old one deleted.
+    """
+
+    source: str
+    target: str
+
+    @property
+    def action(self) -> Action:
+        return "update"
+
+    def key(self) -> str:
+        return f"replace:{self.target}"
+
+    def describe(self) -> str:
+        return f"~ replace {self.target} <- {self.source}"
+
+
 PlanOp = (
-    CreateArray | ResizeArray | WriteRegion | DeletePath | MovePath | WriteProperties
+    CreateArray
+    | ResizeArray
+    | WriteRegion
+    | DeletePath
+    | MovePath
+    | WriteProperties
+    | DownsampleRegion
+    | UpsampleRegion
+    | CopyRegion
+    | CopyTree
+    | LinkPath
+    | ReplacePath
 )
 """Every op the executor understands."""
