@@ -45,6 +45,8 @@ Box = tuple[Vec3, Vec3]
 Region = tuple[Vec3, np.ndarray[Any, Any]]
 
 TRANSACTION_BYTES = 512 * 1024 * 1024
+SPLIT_WRITE_BYTES = 64 * 1024 * 1024
+"""Writes larger than this are fed to tensorstore shard by shard (bounded memory)."""
 """Payload bytes staged in one tensorstore transaction by :func:`write_regions`."""
 
 STATS: dict[str, int] = {"transactions": 0}
@@ -239,8 +241,31 @@ class TensorStoreArray:
         x0, y0, z0 = offset
         x1, y1, z1 = x0 + data.shape[1], y0 + data.shape[2], z0 + data.shape[3]
         self.ensure_shape((x1, y1, z1))
+        if data.nbytes <= SPLIT_WRITE_BYTES:
+            pieces: Sequence[Region] = [(offset, data)]
+        else:
+            # Tensorstore buffers a written region until its shards are encoded; by
+            # feeding it shard-sized pieces with a bounded number in flight, memory
+            # stays near (in-flight x shard bytes) instead of a copy of the whole
+            # payload, while every core still encodes.
+            pieces = [
+                p
+                for group in _split_by_shard(
+                    [(offset, data)], self._layout.shard_shape
+                ).values()
+                for p in group
+            ]
+        in_flight: list[Any] = []
+        limit = 2 * max(os.cpu_count() or 1, 1)  # measured: 2x cores keeps all busy
         try:
-            self._store[:, x0:x1, y0:y1, z0:z1].write(data).result()
+            for (px, py, pz), piece in pieces:
+                sx, sy, sz = piece.shape[1:]
+                view = self._store[:, px : px + sx, py : py + sy, pz : pz + sz]
+                in_flight.append(view.write(piece))
+                if len(in_flight) >= limit:
+                    in_flight.pop(0).result()
+            for fut in in_flight:
+                fut.result()
         except Exception as e:
             raise StorageError(f"cannot write {self.path} at {offset}: {e}") from e
 
@@ -257,6 +282,12 @@ class TensorStoreArray:
                 hi[a] = max(hi[a], offset[a] + data.shape[a + 1])
             total += data.nbytes
         self.ensure_shape((hi[0], hi[1], hi[2]))
+        if len(regions) == 1:
+            # One region rewrites each of its shards once anyway: no transaction
+            # (which would hold a copy of the whole payload) is needed.
+            self.write(*regions[0])
+            STATS["transactions"] += 1
+            return
         if total <= TRANSACTION_BYTES:
             self._commit(regions)
             return

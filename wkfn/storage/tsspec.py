@@ -26,8 +26,12 @@ Vec3 = tuple[int, int, int]
 JsonDict = dict[str, Any]
 
 ZSTD_LEVEL = 5
-CACHE_POOL_BYTES = 128 * 1024 * 1024
-"""Bound of the shared tensorstore chunk cache (decoded chunks kept across reads)."""
+CACHE_POOL_BYTES = int(os.environ.get("WKFN_CACHE_MB", "32")) * 1024 * 1024
+"""Bound of the shared tensorstore chunk cache (decoded chunks kept across reads).
+
+32 MiB holds a band of decoded chunks, enough for slice-by-slice reads, while big
+reads are not slowed by cache churn (measured: 0 MiB makes 256 xy slices 8x slower,
+128 MiB makes one full 512³ read 2x slower). Override with ``WKFN_CACHE_MB``."""
 
 
 def ceil_to_multiple(shape: Vec3, unit: Vec3) -> Vec3:
