@@ -142,3 +142,17 @@ def test_in_memory_and_on_disk_fingerprints_agree(tmp_path: Path) -> None:
         ds.add_layer("b", "color", num_channels=3)
     rec.apply()
     assert list(wk.Dataset.open(tmp_path / "ds").layers) == ["empty", "b"]
+
+
+def test_failed_facade_call_changes_neither_memory_nor_disk(tmp_path: Path) -> None:
+    ds = wk.Dataset(tmp_path / "ds", voxel_size=(1, 1, 1))
+    layer = ds.add_layer("c", "color")
+    (tmp_path / "ds" / "c").mkdir()
+    (tmp_path / "ds" / "c" / "1").write_text("not an array")  # blocks array creation
+    before = (tmp_path / "ds" / "datasource-properties.json").read_bytes()
+    with pytest.raises(ExecutionError):
+        layer.add_mag(1)
+    assert layer.mags == {}  # the in-memory spec was not swapped
+    assert (tmp_path / "ds" / "datasource-properties.json").read_bytes() == before
+    assert wk.Dataset.open(tmp_path / "ds").get_layer("c").mags == {}
+    assert (tmp_path / "ds" / "c" / "1").read_text() == "not an array"  # untouched
