@@ -128,34 +128,6 @@ def _shard_of(op_path: str, root: str, data_format: str) -> tuple[int, int, int]
     return layout.shard_shape
 
 
-def _split_by_shard(
-    regions: Sequence[Region], shard: tuple[int, int, int]
-) -> dict[tuple[int, int, int], list[Region]]:
-    """Cut regions at shard borders; pieces keep their original order per shard."""
-    pieces: dict[tuple[int, int, int], list[Region]] = defaultdict(list)
-    for offset, data in regions:
-        size = data.shape[1:]
-        lo = [offset[a] // shard[a] for a in range(3)]
-        hi = [(offset[a] + size[a] - 1) // shard[a] for a in range(3)]
-        for ix in range(lo[0], hi[0] + 1):
-            for iy in range(lo[1], hi[1] + 1):
-                for iz in range(lo[2], hi[2] + 1):
-                    idx = (ix, iy, iz)
-                    start = [max(offset[a], idx[a] * shard[a]) for a in range(3)]
-                    stop = [
-                        min(offset[a] + size[a], (idx[a] + 1) * shard[a])
-                        for a in range(3)
-                    ]
-                    sl = tuple(
-                        slice(start[a] - offset[a], stop[a] - offset[a])
-                        for a in range(3)
-                    )
-                    pieces[idx].append(
-                        ((start[0], start[1], start[2]), data[(slice(None), *sl)])
-                    )
-    return pieces
-
-
 def _write_tasks(
     root: str,
     ops: Sequence[WriteRegion],
@@ -181,7 +153,9 @@ def _write_tasks(
         if not parallel or total <= TARGET_TASK_BYTES:
             tasks.append((run_write_regions, (root, path, fmt, regions)))
             continue
-        per_shard = _split_by_shard(regions, _shard_of(path, root, fmt))
+        from wkfn.storage.arrays import split_by_shard
+
+        per_shard = split_by_shard(regions, _shard_of(path, root, fmt))
         batch: list[Region] = []
         batch_bytes = 0
         for shard_pieces in per_shard.values():

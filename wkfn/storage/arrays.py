@@ -250,7 +250,7 @@ class TensorStoreArray:
             # payload, while every core still encodes.
             pieces = [
                 p
-                for group in _split_by_shard(
+                for group in split_by_shard(
                     [(offset, data)], self._layout.shard_shape
                 ).values()
                 for p in group
@@ -291,7 +291,7 @@ class TensorStoreArray:
         if total <= TRANSACTION_BYTES:
             self._commit(regions)
             return
-        by_shard = _split_by_shard(regions, self._layout.shard_shape)
+        by_shard = split_by_shard(regions, self._layout.shard_shape)
         batch: list[Region] = []
         size = 0
         for pieces in by_shard.values():
@@ -351,7 +351,7 @@ def _iter_chunk_keys(root: str) -> list[Vec3]:
     return out
 
 
-def _split_by_shard(regions: Sequence[Region], shard: Vec3) -> dict[Vec3, list[Region]]:
+def split_by_shard(regions: Sequence[Region], shard: Vec3) -> dict[Vec3, list[Region]]:
     """Cut regions into per-shard pieces (numpy views), keeping their order."""
     out: dict[Vec3, list[Region]] = {}
     for offset, data in regions:
@@ -536,5 +536,6 @@ __all__ = [
     "read_layout",
     "shard_boxes_on_disk",
     "shared_context",
+    "split_by_shard",
     "write_regions",
 ]
