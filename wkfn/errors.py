@@ -99,3 +99,35 @@ class ExecutionError(WkfnError, RuntimeError):
 class MismatchError(WkfnError, AssertionError):
     """An existing object does not match what the caller asserted (name, voxel size,
     dtype …). Subclasses AssertionError like the seed API documents."""
+
+
+class ImageConversionError(InvalidArgumentError):
+    """Image import failed because of its input (a ValueError like the reference's).
+
+    ``path`` names the offending file or folder when one is known.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        self.path = path
+        super().__init__(message if path is None else f"{message} [{path}]")
+
+
+class UnsupportedImageFormatError(ImageConversionError):
+    """No reader handles the input (unknown extension, empty folder, or a reader
+    whose optional dependency is missing; ``install`` then says what to install)."""
+
+    def __init__(
+        self, message: str, *, path: str | None = None, install: str | None = None
+    ) -> None:
+        self.install = install
+        super().__init__(message, path=path)
+
+
+class CorruptImageError(ImageConversionError):
+    """An image file could not be decoded (truncated, corrupt or not an image)."""
+
+
+class UnsupportedImageDataError(ImageConversionError):
+    """The images can be read but not imported as asked (mixed shapes or dtypes,
+    channels that do not fit a layer, too many layers, a dtype the category
+    forbids)."""

@@ -35,8 +35,7 @@ def test_dry_run_writes_nothing_and_applies_later(tmp_path: Path) -> None:
     wk.apply(plan, tmp_path / "ds", payloads)
     again = wk.Dataset.open(tmp_path / "ds")
     np.testing.assert_array_equal(again.get_layer("c").get_mag(1).read()[0], data)
-    with pytest.raises(StalePlanError):
-        wk.apply(plan, tmp_path / "ds", payloads)
+    assert wk.apply(plan, tmp_path / "ds", payloads).ops == 0  # idempotent
 
 
 def test_stale_plan_refused(tmp_path: Path) -> None:
@@ -126,11 +125,29 @@ def test_failed_plan_rolls_back_created_arrays(tmp_path: Path) -> None:
             np.ones((32, 32, 32), np.uint8), allow_resize=True
         )
     before = (tmp_path / "ds" / "datasource-properties.json").read_bytes()
-    with pytest.raises(ExecutionError):
-        wk.apply(rec.plan, tmp_path / "ds", {})  # the payload is missing
+    with pytest.raises(ExecutionError):  # the payload is missing
+        wk.apply(rec.plan, tmp_path / "ds", {}, resume=False)
     assert (tmp_path / "ds" / "datasource-properties.json").read_bytes() == before
     assert not (tmp_path / "ds" / "c" / "1").exists()
     assert wk.Dataset.open(tmp_path / "ds").layers == {}
+
+
+def test_failed_resumable_apply_keeps_progress_and_resumes(tmp_path: Path) -> None:
+    ds = wk.Dataset(tmp_path / "ds", voxel_size=(1, 1, 1))
+    with ds.dry_run() as rec:
+        ds.add_layer("c", "color").add_mag(1).write(
+            np.ones((32, 32, 32), np.uint8), allow_resize=True
+        )
+    before = (tmp_path / "ds" / "datasource-properties.json").read_bytes()
+    with pytest.raises(ExecutionError):  # the payload is missing
+        wk.apply(rec.plan, tmp_path / "ds", {})
+    # still openable in its old state; the created array is kept for the resume
+    assert (tmp_path / "ds" / "datasource-properties.json").read_bytes() == before
+    assert wk.Dataset.open(tmp_path / "ds").layers == {}
+    assert (tmp_path / "ds" / "c" / "1").exists()
+    wk.apply(rec.plan, tmp_path / "ds", rec.payloads)
+    assert wk.Dataset.open(tmp_path / "ds").get_layer("c").get_mag(1).read().min() == 1
+    assert not (tmp_path / "ds" / ".wkfn-journal").exists()
 
 
 def test_in_memory_and_on_disk_fingerprints_agree(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import numpy as np
 
 from wkfn.errors import StalePlanError
 from wkfn.execute.executor import Progress, Report, execute
+from wkfn.execute.journal import Journal
 from wkfn.plan.plan import Plan
 from wkfn.spec.codec import decode_properties, fingerprint
 from wkfn.storage.files import read_properties_bytes
@@ -33,21 +34,33 @@ def apply(
     *,
     executor: Executor | None = None,
     progress: Progress | None = None,
+    resume: bool = True,
 ) -> Report:
     """Run ``plan`` on the dataset at ``root`` if it is still in the plan's base state.
+
+    Applying a plan whose target state the dataset is already in does nothing.
+
+    With ``resume`` (the default) finished ops are journaled, and a run that was
+    killed part-way is continued where it stopped instead of starting over.
 
     Raises:
         StalePlanError: the dataset changed since the plan was made.
     """
+    journal = Journal(root, plan.target) if resume else None
     now = current_fingerprint(root)
     if now != plan.base:
         if now == plan.target:
-            raise StalePlanError(
-                f"the dataset at {root} is already in the plan's target state"
-            )
+            # Already applied (properties are written last, so the data is there):
+            # applying again is a no-op. A journal left by a run killed after the
+            # properties were written is cleaned up.
+            if journal is not None and journal.exists():
+                journal.close(complete=True)
+            return Report(ops=0, tasks=0, seconds=0.0)
         expected, found = plan.base[:12] or "<none>", now[:12] or "<none>"
         raise StalePlanError(
             f"the dataset at {root} changed since the plan was made "
             f"(expected state {expected}, found {found})"
         )
-    return execute(plan, root, payloads, executor=executor, progress=progress)
+    return execute(
+        plan, root, payloads, executor=executor, progress=progress, journal=journal
+    )

@@ -18,7 +18,7 @@ import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ import numpy as np
 
 from wkfn.errors import ExecutionError, StorageError
 from wkfn.execute.inline import InlineExecutor
+from wkfn.execute.journal import Journal
 from wkfn.plan.ops import (
     CreateArray,
     DeletePath,
@@ -66,10 +67,18 @@ def resolve_path(root: str | os.PathLike[str], path: str) -> str:
 
 
 def run_create_array(root: str, op: CreateArray) -> None:
-    """Create one array."""
-    from wkfn.storage.arrays import create_array
+    """Create one array (or, with ``exist_ok``, accept an identical existing one)."""
+    from wkfn.storage.arrays import create_array, open_array, read_layout
 
-    create_array(resolve_path(root, op.path), op.layout)
+    path = resolve_path(root, op.path)
+    if op.exist_ok and os.path.exists(path):
+        found = read_layout(path, op.layout.data_format)
+        want = op.layout
+        if msgspec.structs.replace(found, shape=want.shape) != want:
+            raise StorageError(f"{path} exists with another layout: {found}")
+        open_array(path, want.data_format).resize(want.shape)
+        return
+    create_array(path, op.layout)
 
 
 def run_resize_array(root: str, op: ResizeArray) -> None:
@@ -128,12 +137,31 @@ def _shard_of(op_path: str, root: str, data_format: str) -> tuple[int, int, int]
     return layout.shard_shape
 
 
+class Task(msgspec.Struct, frozen=True):
+    """One unit of work: a top-level function, its arguments, the op keys it covers."""
+
+    fn: Callable[..., Any]
+    args: tuple[Any, ...]
+    keys: tuple[str, ...]
+    subject: Any = None
+
+
 def _write_tasks(
     root: str,
     ops: Sequence[WriteRegion],
     payloads: Payloads,
+    *,
     parallel: bool,
-) -> list[tuple[Callable[..., Any], tuple[Any, ...]]]:
+    journaled: bool,
+    stage_id: str,
+    done: set[str],
+) -> list[Task]:
+    """Group region writes per array; per shard when parallel or journaled.
+
+    Journaled writes are keyed ``stage:path:shard`` rather than by op: all pieces of
+    a shard run in their original order inside one task, so skipping finished shards
+    and re-running the others reproduces exactly the uninterrupted result.
+    """
     by_array: dict[tuple[str, str], list[Region]] = defaultdict(list)
     for op in ops:
         try:
@@ -147,39 +175,65 @@ def _write_tasks(
                 {op.key(): f"payload shape {data.shape} != {op.payload.shape}"}
             )
         by_array[(op.path, op.data_format)].append((op.offset, data))
-    tasks: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []
+    tasks: list[Task] = []
     for (path, fmt), regions in by_array.items():
         total = sum(d.nbytes for _, d in regions)
-        if not parallel or total <= TARGET_TASK_BYTES:
-            tasks.append((run_write_regions, (root, path, fmt, regions)))
+        if not journaled and (not parallel or total <= TARGET_TASK_BYTES):
+            tasks.append(Task(run_write_regions, (root, path, fmt, regions), ()))
             continue
         from wkfn.storage.arrays import split_by_shard
 
         per_shard = split_by_shard(regions, _shard_of(path, root, fmt))
         batch: list[Region] = []
+        keys: list[str] = []
         batch_bytes = 0
-        for shard_pieces in per_shard.values():
+        for idx, shard_pieces in per_shard.items():
+            key = f"{stage_id}:write:{path}:{idx}"
+            if key in done:
+                continue
             batch.extend(shard_pieces)
+            keys.append(key)
             batch_bytes += sum(d.nbytes for _, d in shard_pieces)
             if batch_bytes >= TARGET_TASK_BYTES:
-                tasks.append((run_write_regions, (root, path, fmt, batch)))
-                batch, batch_bytes = [], 0
+                tasks.append(
+                    Task(run_write_regions, (root, path, fmt, batch), tuple(keys))
+                )
+                batch, keys, batch_bytes = [], [], 0
         if batch:
-            tasks.append((run_write_regions, (root, path, fmt, batch)))
+            tasks.append(Task(run_write_regions, (root, path, fmt, batch), tuple(keys)))
     return tasks
 
 
 def _stage_tasks(
-    root: str, stage: Stage, payloads: Payloads, parallel: bool
-) -> list[tuple[Callable[..., Any], tuple[Any, ...]]]:
-    tasks: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []
+    root: str,
+    stage: Stage,
+    payloads: Payloads,
+    *,
+    parallel: bool,
+    journaled: bool,
+    stage_id: str,
+    done: set[str],
+) -> list[Task]:
+    tasks: list[Task] = []
     writes: list[WriteRegion] = []
     for op in stage.ops:
         if isinstance(op, WriteRegion):
             writes.append(op)
-        else:
-            tasks.append((task_for(op), (root, op)))
-    tasks.extend(_write_tasks(root, writes, payloads, parallel))
+        elif f"{stage_id}:{op.key()}" not in done:
+            tasks.append(
+                Task(task_for(op), (root, op), (f"{stage_id}:{op.key()}",), op)
+            )
+    tasks.extend(
+        _write_tasks(
+            root,
+            writes,
+            payloads,
+            parallel=parallel,
+            journaled=journaled,
+            stage_id=stage_id,
+            done=done,
+        )
+    )
     return tasks
 
 
@@ -200,6 +254,7 @@ _TASK_PATHS: dict[str, str] = {
     "CopyTree": "wkfn.execute.copy_tasks:run_copy_tree",
     "LinkPath": "wkfn.execute.copy_tasks:run_link_path",
     "ReplacePath": "wkfn.execute.copy_tasks:run_replace_path",
+    "ImportImages": "wkfn.execute.image_tasks:run_import_images",
 }
 
 
@@ -233,6 +288,7 @@ def execute(
     *,
     executor: Executor | None = None,
     progress: Progress | None = None,
+    journal: Journal | None = None,
 ) -> Report:
     """Run every stage of ``plan`` against the dataset at ``root``.
 
@@ -242,49 +298,95 @@ def execute(
         payloads: voxel arrays referenced by ``WriteRegion`` ops.
         executor: where tasks run; inline in this thread when None.
         progress: called as ``progress(done_tasks, total_tasks, stage_name)``.
+        journal: records finished ops (fsynced) and skips those already recorded,
+            so a run killed at any point can be resumed; see ``wkfn.execute.journal``.
 
     Returns:
         A :class:`Report`.
 
     Raises:
         ExecutionError: one or more tasks failed; created arrays were removed again
-            and the properties file was left as it was.
+            (unless resuming from a journal) and the properties file was left as it
+            was.
     """
     started = time.perf_counter()
     root_s = os.fspath(Path(root))
     pool: Executor = executor if executor is not None else InlineExecutor()
     parallel = not isinstance(pool, InlineExecutor)
     payloads = payloads or {}
+    done_keys: set[str] = journal.finished() if journal is not None else set()
+    resuming = bool(done_keys)
+    if journal is not None:
+        _sweep_temp_files(root_s, plan)
     created: list[CreateArray] = []
     n_tasks = 0
-    for stage in plan.stages:
+    for number, stage in enumerate(plan.stages):
+        if resuming:
+            stage = _with_exist_ok(stage)
         try:
-            tasks = _stage_tasks(root_s, stage, payloads, parallel)
+            tasks = _stage_tasks(
+                root_s,
+                stage,
+                payloads,
+                parallel=parallel,
+                journaled=journal is not None,
+                stage_id=str(number),
+                done=done_keys,
+            )
         except Exception:
-            _rollback(root_s, created)
+            if journal is None:
+                _rollback(root_s, created)
             raise
-        futures: list[tuple[str, Future[Any], Any]] = []
-        for fn, args in tasks:
-            label = f"{stage.name}:{fn.__name__}:{_label(args)}"
-            futures.append((label, pool.submit(fn, *args), args[1]))
+        futures = [(task, pool.submit(task.fn, *task.args)) for task in tasks]
         failures: dict[str, str] = {}
-        for done, (label, fut, subject) in enumerate(futures, start=1):
+        for done, (task, fut) in enumerate(futures, start=1):
             try:
                 fut.result()
             except Exception as exc:
+                label = f"{stage.name}:{task.fn.__name__}:{_label(task.args)}"
                 failures[label] = f"{type(exc).__name__}: {exc}"
             else:
-                if isinstance(subject, CreateArray):
-                    created.append(subject)
+                if isinstance(task.subject, CreateArray):
+                    created.append(task.subject)
+                if journal is not None and task.keys:
+                    journal.record(task.keys)
             if progress is not None:
                 progress(done, len(futures), stage.name)
         n_tasks += len(futures)
         if failures:
-            _rollback(root_s, created)
+            if journal is None:
+                _rollback(root_s, created)
             raise ExecutionError(failures)
+    if journal is not None:
+        journal.close(complete=True)
     return Report(
         ops=len(plan.ops), tasks=n_tasks, seconds=time.perf_counter() - started
     )
+
+
+def _sweep_temp_files(root: str, plan: Plan) -> None:
+    """Remove temp files an earlier, killed run of this plan may have left behind."""
+    from wkfn.storage.files import remove_stale_temp_files
+
+    paths = {op.path for op in plan.ops if isinstance(op, WriteRegion | CreateArray)}
+    paths |= {
+        str(target)
+        for op in plan.ops
+        if (target := getattr(op, "target_path", None)) is not None
+    }
+    for path in sorted(paths):
+        remove_stale_temp_files(resolve_path(root, path))
+
+
+def _with_exist_ok(stage: Stage) -> Stage:
+    """When resuming, an array may exist because the crash hit after its creation."""
+    ops = tuple(
+        msgspec.structs.replace(op, exist_ok=True)
+        if isinstance(op, CreateArray)
+        else op
+        for op in stage.ops
+    )
+    return msgspec.structs.replace(stage, ops=ops)
 
 
 def _label(args: tuple[Any, ...]) -> str:

@@ -86,6 +86,8 @@ class CreateArray(Op, frozen=True, kw_only=True):
     mag: str
     path: str
     layout: ArrayLayout
+    exist_ok: bool = False
+    """Accept an existing array of the same layout (set when resuming a plan)."""
 
     @property
     def action(self) -> Action:
@@ -379,6 +381,67 @@ class ReplacePath(Op, frozen=True, kw_only=True):
         return f"~ replace {self.target} <- {self.source}"
 
 
+class ImportImages(Op, frozen=True, kw_only=True):
+    """Read image slices and write them as one z-slab of a mag array.
+
+    ``slices`` lists, per target z (in write order, flips applied), the index into
+    ``files`` and the frame (z index) inside that file. Frames are read as
+    ``(c, rows, cols)``; rows become y and columns x unless ``swap_xy``.
+    ``offset``/``size`` are the slab in mag voxels (x, y, z); the slab spans the
+    whole layer in x and y and is aligned to the array's shards in z.
+    """
+
+    layer: str
+    mag: str
+    path: str
+    data_format: DataFormatName
+    reader: str
+    files: tuple[str, ...]
+    slices: tuple[tuple[int, int], ...]
+    timepoint: int = 0
+    channels: tuple[int, ...] = ()
+    source_dtype: str
+    dtype: str
+    swap_xy: bool = False
+    flip_x: bool = False
+    flip_y: bool = False
+    offset: Vec3
+    size: Vec3
+    samples: int = 1
+
+    @property
+    def action(self) -> Action:
+        return "update"
+
+    def key(self) -> str:
+        return f"import:{self.path}:{self.offset}"
+
+    def describe(self) -> str:
+        names = [self.files[i].rsplit("/", 1)[-1] for i, _ in self.slices]
+        first, last = (names[0], names[-1]) if names else ("", "")
+        src = first if first == last else f"{first}..{last}"
+        nfiles = len({i for i, _ in self.slices})
+        chans = f" channels {list(self.channels)}" if self.channels else ""
+        conv = (
+            self.dtype
+            if self.dtype == self.source_dtype
+            else f"{self.source_dtype}->{self.dtype}"
+        )
+        return (
+            f"~ import {self.layer}/{self.mag} at {tuple(self.offset)} size "
+            f"{'x'.join(map(str, self.size))} {conv}{chans} <- {src} "
+            f"({len(self.slices)} slices, {nfiles} files, {self.reader})"
+        )
+
+    def memory_estimate(self) -> int:
+        import numpy as np
+
+        count = max(1, len(self.channels))
+        for s in self.size:
+            count *= s
+        return 2 * count * np.dtype(self.dtype).itemsize
+
+
 PlanOp = (
     CreateArray
     | ResizeArray
@@ -392,5 +455,6 @@ PlanOp = (
     | CopyTree
     | LinkPath
     | ReplacePath
+    | ImportImages
 )
 """Every op the executor understands."""

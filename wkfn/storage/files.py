@@ -114,3 +114,27 @@ def move_path(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
     except OSError as e:
         raise StorageError(f"cannot move {s} to {d}: {e}") from e
     _fsync_dir(os.path.dirname(os.path.abspath(d)))
+
+
+TEMP_SUFFIX = ".__lock"
+"""Suffix of tensorstore's temporary files (written, then renamed over the key)."""
+
+
+def remove_stale_temp_files(path: str | os.PathLike[str]) -> int:
+    """Delete leftover tensorstore temp files below an array directory.
+
+    A process killed between writing a shard's temporary file and renaming it leaves
+    ``<key>_<random>.__lock`` behind; the data itself is intact (the old shard or the
+    new one). Only call this when no other process writes to the array.
+    Returns the number of files removed.
+    """
+    removed = 0
+    root = os.fspath(path)
+    if not os.path.isdir(root):
+        return 0
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            if name.endswith(TEMP_SUFFIX):
+                os.unlink(os.path.join(dirpath, name))
+                removed += 1
+    return removed
