@@ -1,6 +1,6 @@
 """Benchmark runner: wkfn vs. the reference ``webknossos`` 4.3.3, side by side.
 
-    python benchmarks/run.py [--group io|downsample|copy|all] [--repeat 3]
+    python benchmarks/run.py [--group io|downsample|copy|images|all] [--repeat 3]
         [--ref-python /work/refvenv/bin/python] [--wkfn-python PY] [--size 512]
         [--only NAME ...] [--lib both|wkfn|webknossos] [--out results.json]
 

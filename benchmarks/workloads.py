@@ -30,7 +30,7 @@ from benchmarks import data as gen
 
 VOXEL_SIZE = (11.24, 11.24, 11.24)
 CHUNK = 32
-GROUPS = ("io", "downsample", "copy")
+GROUPS = ("io", "downsample", "copy", "images")
 
 INPUT_DS = "input_ds"  # written by setup
 OUTPUT_DS = "output_ds"  # written by the timed part
@@ -270,6 +270,43 @@ def run_compress_inplace(wk: ModuleType, workdir: Path, cache: DataCache) -> Non
     ds.get_layer("color").get_mag(1).compress()
 
 
+TIFF_DIR = INPUT_DS  # the TIFF folder written by setup (the runner requires it)
+
+
+def tiff_slice_geometry(n: int) -> tuple[int, int]:
+    """(edge, slices): 1024² x 256 at n=512, scaled for smoke runs."""
+    return 2 * n, n // 2
+
+
+def setup_tiff_slices(wk: ModuleType, workdir: Path, cache: DataCache) -> None:
+    """Write uint8 TIFF slices (smooth field + membranes + noise, ~1.5x zstd)."""
+    import tifffile
+
+    edge, slices = tiff_slice_geometry(cache.n)
+    out = workdir / TIFF_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(11)
+    y = np.arange(edge, dtype=np.float32)[:, None]
+    x = np.arange(edge, dtype=np.float32)[None, :]
+    base = (
+        140.0
+        + 28.0 * np.sin(x * (2 * np.pi / 211.0))
+        + 22.0 * np.sin(y * (2 * np.pi / 173.0))
+    )
+    membranes = ((x % 48) < 2) | ((y % 48) < 2)
+    for z in range(slices):
+        noise = rng.integers(-6, 7, size=(edge, edge), dtype=np.int16)
+        img = np.where(membranes, base - 80.0, base + 10.0 * np.sin(z / 9.0))
+        img = np.clip(img + noise, 0, 255).astype(np.uint8)
+        tifffile.imwrite(out / f"slice_{z}.tif", img)
+
+
+def run_from_images_tiff(wk: ModuleType, workdir: Path, cache: DataCache) -> None:
+    wk.Dataset.from_images(
+        workdir / TIFF_DIR, workdir / OUTPUT_DS, voxel_size=VOXEL_SIZE
+    )
+
+
 Fn = Callable[[ModuleType, Path, DataCache], None]
 
 
@@ -416,6 +453,16 @@ WORKLOADS: dict[str, Workload] = {
             verify_paths=(INPUT_DS,),
             anchor_s=3.66,
             anchor_rss_mb=342,
+        ),
+        Workload(
+            "from_images_tiff",
+            "images",
+            "from_images: 256 TIFF slices 1024² u8 → zarr3 compressed",
+            run_from_images_tiff,
+            setup=setup_tiff_slices,
+            verify_paths=(OUTPUT_DS,),
+            anchor_s=17.0,
+            anchor_rss_mb=2100,
         ),
     ]
 }

@@ -10,7 +10,7 @@ py="${PYTHON:-python3}"
 .venv/bin/pip install -q -e ".[test,images,remote,distributed]"
 if [ ! -x .venv-ref/bin/python ]; then
   "$py" -m venv .venv-ref
-  .venv-ref/bin/pip install -q "webknossos==4.3.3"
+  .venv-ref/bin/pip install -q "webknossos==4.3.3" tifffile
 fi
 export WKFN_REFERENCE_PYTHON="$root/.venv-ref/bin/python"
 export WKFN_REQUIRE_REFERENCE=1

@@ -12,16 +12,21 @@ from wkfn.api.enums import (
     DataFormat,
     LayerCategoryType,
 )
+from wkfn.api.images import ConversionLayerMapping
 from wkfn.api.layer import Layer, SegmentationLayer
 from wkfn.api.recorder import Recorder
 from wkfn.api.view import ArrayInfo, MagView, View
 from wkfn.errors import (
+    CorruptImageError,
     DtypeMismatchError,
     ExecutionError,
+    ImageConversionError,
     InvalidArgumentError,
     PropertiesError,
     ReadOnlyError,
     StalePlanError,
+    UnsupportedImageDataError,
+    UnsupportedImageFormatError,
     WkfnError,
 )
 from wkfn.execute.apply import apply
@@ -46,11 +51,14 @@ __all__ = [
     "SEGMENTATION_CATEGORY",
     "ArrayInfo",
     "BoundingBox",
+    "ConversionLayerMapping",
+    "CorruptImageError",
     "DataFormat",
     "Dataset",
     "DatasetViewConfiguration",
     "DtypeMismatchError",
     "ExecutionError",
+    "ImageConversionError",
     "InvalidArgumentError",
     "Layer",
     "LayerCategoryType",
@@ -65,6 +73,8 @@ __all__ = [
     "Recorder",
     "SegmentationLayer",
     "StalePlanError",
+    "UnsupportedImageDataError",
+    "UnsupportedImageFormatError",
     "Vec3Float",
     "Vec3Int",
     "View",

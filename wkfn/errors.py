@@ -131,3 +131,12 @@ class UnsupportedImageDataError(ImageConversionError):
     """The images can be read but not imported as asked (mixed shapes or dtypes,
     channels that do not fit a layer, too many layers, a dtype the category
     forbids)."""
+
+
+class DeclarationError(WkfnError, ValueError):
+    """A dataset declaration file is invalid: names the file, key path and problem."""
+
+    def __init__(self, source: str, path: str, message: str) -> None:
+        self.source = source
+        self.path = path
+        super().__init__(f"{source}: {path}: {message}")

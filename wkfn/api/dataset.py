@@ -21,6 +21,7 @@ import numpy as np
 
 from wkfn.api.copying import DatasetCopyMixin
 from wkfn.api.enums import DEFAULT_DATA_FORMAT, parse_data_format
+from wkfn.api.images import DatasetImagesMixin
 from wkfn.api.layer import Layer, SegmentationLayer, layer_class
 from wkfn.api.recorder import Recorder
 from wkfn.api.resample import DatasetResampleMixin
@@ -97,7 +98,7 @@ def _parse_voxel_size(
     return (factor[0], factor[1], factor[2]), unit
 
 
-class Dataset(DatasetResampleMixin, DatasetCopyMixin):
+class Dataset(DatasetResampleMixin, DatasetCopyMixin, DatasetImagesMixin):
     """A dataset on local disk: layers of multi-resolution mags.
 
     Examples:
@@ -209,6 +210,42 @@ class Dataset(DatasetResampleMixin, DatasetCopyMixin):
         return self
 
     @classmethod
+    def planned(
+        cls,
+        dataset_path: str | os.PathLike[str],
+        voxel_size: tuple[float, float, float] | None = None,
+        name: str | None = None,
+        *,
+        voxel_size_with_unit: VoxelSize | None = None,
+    ) -> tuple[Dataset, Recorder]:
+        """A dataset that does not exist yet, in recording mode.
+
+        Every call on the returned dataset is recorded into the returned recorder,
+        starting with the creation itself; nothing touches the disk until
+        ``recorder.apply()``. Used by declarative planning and dry runs of imports.
+        """
+        path = _as_path(dataset_path)
+        if (path / PROPERTIES_FILE_NAME).exists():
+            raise DatasetExistsError(f"a dataset already exists at {path}")
+        parsed = _parse_voxel_size(voxel_size, voxel_size_with_unit, None)
+        if parsed is None:
+            raise InvalidArgumentError("a planned dataset needs a voxel size")
+        change = ds_transform.create_dataset(
+            name=name or path.absolute().name, voxel_size=parsed[0], unit=parsed[1]
+        )
+        self = cls.__new__(cls)
+        self._path = path
+        self._read_only = False
+        self._layouts = {}
+        self.executor = None
+        self._spec = change.spec
+        recorder = Recorder(path, None)
+        recorder.record(change, {})
+        recorder._dataset = self
+        self._recorder = recorder
+        return self, recorder
+
+    @classmethod
     def create(
         cls,
         dataset_path: str | os.PathLike[str],
@@ -251,14 +288,25 @@ class Dataset(DatasetResampleMixin, DatasetCopyMixin):
             )
 
     def _apply(
-        self, change: Change, payloads: Mapping[str, np.ndarray] | None = None
+        self,
+        change: Change,
+        payloads: Mapping[str, np.ndarray] | None = None,
+        executor: Executor | None = None,
     ) -> None:
-        """Apply (or record) a change, then adopt its spec."""
+        """Apply (or record) a change, then adopt its spec.
+
+        ``executor`` overrides :attr:`executor` for this change.
+        """
         self._check_writable()
         if self._recorder is not None:
             self._recorder.record(change, payloads or {})
         else:
-            execute(change.plan, self._path, payloads, executor=self.executor)
+            execute(
+                change.plan,
+                self._path,
+                payloads,
+                executor=executor if executor is not None else self.executor,
+            )
         self._spec = change.spec
 
     def _forget_layouts(self, layer_name: str) -> None:

@@ -27,7 +27,7 @@ class Recorder:
         payloads: voxel arrays referenced by the recorded writes.
     """
 
-    def __init__(self, path: Path, base: DatasetSpec) -> None:
+    def __init__(self, path: Path, base: DatasetSpec | None) -> None:
         self.path = path
         self.base = base
         self.changes: list[Change] = []
@@ -43,12 +43,12 @@ class Recorder:
     def plan(self) -> Plan:
         """All recorded changes as one optimised plan (properties written once)."""
         if not self.changes:
-            base = fingerprint(self.base)
+            base = fingerprint(self.base) if self.base is not None else ""
             return Plan(base=base, target=base)
         return concat_plans([c.plan for c in self.changes])
 
     @property
-    def spec(self) -> DatasetSpec:
+    def spec(self) -> DatasetSpec | None:
         """The spec the dataset will have once the plan is applied."""
         return self.changes[-1].spec if self.changes else self.base
 
@@ -60,7 +60,9 @@ class Recorder:
         from wkfn.execute.apply import apply
 
         report = apply(self.plan, self.path, self.payloads, executor=executor, **kwargs)
-        if self._dataset is not None:
+        if self._dataset is not None and self.spec is not None:
+            if self._dataset._recorder is self:  # a planned dataset now exists
+                self._dataset._recorder = None
             self._dataset._spec = self.spec
             self._dataset._layouts.clear()
         return report

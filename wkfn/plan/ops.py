@@ -213,12 +213,33 @@ class WriteProperties(Op, frozen=True, kw_only=True):
         return "~ properties " + "; ".join(self.summary)
 
 
+#: Target bytes a resampling op computes and writes at once; a larger op region
+#: (a big shard) is processed and written in pieces of at most this size.
+RESAMPLE_PIECE_BYTES = 64 * 1024 * 1024
+#: Source bytes a resampling op reads at once (block modes process slabs).
+RESAMPLE_SLAB_BYTES = 32 * 1024 * 1024
+_ZOOM_MODES = ("nearest", "bilinear", "bicubic")
+
+
+def _nbytes(size: Vec3, dtype: str, channels: int) -> int:
+    import numpy as np
+
+    return size[0] * size[1] * size[2] * channels * np.dtype(dtype).itemsize
+
+
 class DownsampleRegion(Op, frozen=True, kw_only=True):
     """Compute one block of a coarser mag from a finer one.
 
-    ``offset``/``size`` are in *target* mag voxels (usually one target shard or a
-    bounded block of shards); ``valid_offset``/``valid_size`` are the layer's data
-    box in *source* mag voxels, outside of which the source is mirror-padded.
+    ``offset``/``size`` are in *target* mag voxels (one target shard, or a bounded
+    block of chunks for unsharded formats); ``valid_offset``/``valid_size`` are the
+    layer's data box in *source* mag voxels, outside of which the source is
+    mirror-padded. ``tile_shape`` (target voxels) is the reference library's
+    processing tile and ``job_shape`` its job grid (absolute, target voxels; tiles
+    start afresh in every job cell): padding is applied per tile and the zoom modes
+    (nearest, bilinear, bicubic) resample whole tiles, so results match it voxel for
+    voxel.
+    ``fresh`` marks a target array created by the same plan (all-zero pieces are
+    then not written at all).
     """
 
     layer: str
@@ -235,6 +256,9 @@ class DownsampleRegion(Op, frozen=True, kw_only=True):
     interpolation: str
     dtype: str
     num_channels: int = 1
+    tile_shape: Vec3 = (512, 512, 512)
+    job_shape: Vec3 = (1024, 1024, 1024)
+    fresh: bool = False
 
     @property
     def action(self) -> Action:
@@ -251,9 +275,39 @@ class DownsampleRegion(Op, frozen=True, kw_only=True):
             f"size {'x'.join(map(str, self.size))} ({self.interpolation})"
         )
 
+    @property
+    def factors(self) -> Vec3:
+        """Per-axis ratio target mag / source mag."""
+        t, s = self.target_mag, self.source_mag
+        return (t[0] // s[0], t[1] // s[1], t[2] // s[2])
+
+    def memory_estimate(self) -> int:
+        out = min(
+            _nbytes(self.size, self.dtype, self.num_channels), RESAMPLE_PIECE_BYTES
+        )
+        f = self.factors
+        if self.interpolation in _ZOOM_MODES:
+            tile = (
+                min(self.tile_shape[0], self.size[0] + self.tile_shape[0]) * f[0],
+                self.tile_shape[1] * f[1],
+                self.tile_shape[2] * f[2],
+            )
+            # source tile + float64 spline coefficients + output tile
+            per = _nbytes(tile, self.dtype, 1) + (
+                8 * tile[0] * tile[1] * tile[2]
+                if self.interpolation == "bicubic"
+                else 0
+            )
+            return out + per + _nbytes(self.tile_shape, self.dtype, 1)
+        # source slab, its mirrored copy and kernel temporaries (~2 slabs)
+        return out + 4 * RESAMPLE_SLAB_BYTES
+
 
 class UpsampleRegion(Op, frozen=True, kw_only=True):
-    """Compute one block of a finer mag from a coarser one (fields as downsampling)."""
+    """Compute one block of a finer mag from a coarser one (fields as downsampling).
+
+    Every source voxel is replicated ``source_mag / target_mag`` times per axis.
+    """
 
     layer: str
     source_path: str
@@ -266,6 +320,7 @@ class UpsampleRegion(Op, frozen=True, kw_only=True):
     size: Vec3
     dtype: str
     num_channels: int = 1
+    fresh: bool = False
 
     @property
     def action(self) -> Action:
@@ -280,6 +335,12 @@ class UpsampleRegion(Op, frozen=True, kw_only=True):
         return (
             f"~ upsample {self.layer} {src} -> {dst} at {tuple(self.offset)} "
             f"size {'x'.join(map(str, self.size))}"
+        )
+
+    def memory_estimate(self) -> int:
+        # output piece + the source piece + np.repeat temporaries
+        return 3 * min(
+            _nbytes(self.size, self.dtype, self.num_channels), RESAMPLE_PIECE_BYTES
         )
 
 
