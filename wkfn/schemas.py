@@ -9,6 +9,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import json
+
+from wkfn.declare.model import declaration_schema
 from wkfn.plan.schema import render_plan_schema
 from wkfn.spec.schema import render_schema
 
@@ -20,6 +23,10 @@ def rendered() -> dict[str, str]:
     return {
         "datasource-properties.schema.json": render_schema(),
         "plan.schema.json": render_plan_schema(),
+        "dataset-declaration.schema.json": json.dumps(
+            declaration_schema(), indent=2, sort_keys=True
+        )
+        + "\n",
     }
 
 

@@ -307,6 +307,27 @@ class Dataset(DatasetResampleMixin, DatasetCopyMixin, DatasetImagesMixin):
                 payloads,
                 executor=executor if executor is not None else self.executor,
             )
+        self._adopt(change)
+
+    def _adopt(self, change: Change) -> None:
+        """Take over the spec of an applied (or recorded) change.
+
+        Layouts of the arrays it creates are remembered, so later calls (also inside
+        a dry run, where nothing exists on disk yet) know their chunk and shard
+        shapes without reading storage.
+        """
+        from wkfn.geometry import Mag
+        from wkfn.plan.ops import CreateArray, DeletePath
+
+        for op in change.plan.ops:
+            if isinstance(op, CreateArray):
+                self._layouts[(op.layer, Mag(op.mag).to_tuple())] = op.layout
+            elif isinstance(op, DeletePath):
+                self._layouts = {
+                    key: value
+                    for key, value in self._layouts.items()
+                    if not op.path.startswith(f"./{key[0]}")
+                }
         self._spec = change.spec
 
     def _forget_layouts(self, layer_name: str) -> None:

@@ -436,7 +436,7 @@ class DatasetImagesMixin:
         ds._check_writable()
         if ds._recorder is not None:
             ds._recorder.record(change, {})
-            ds._spec = change.spec
+            ds._adopt(change)
             return
         pool = executor or ds.executor
         own = None
@@ -451,8 +451,8 @@ class DatasetImagesMixin:
         finally:
             if own is not None:
                 own.shutdown()
-        ds._spec = change.spec
         ds._forget_layouts(job.layer.name)
+        ds._adopt(change)
         stats = combine_stats(capture.results)
         rng = None if stats.min is None or stats.max is None else (stats.min, stats.max)
         final = finalize_layer(

@@ -1,0 +1,1 @@
+"""The ``wkfn`` command line (typer + rich)."""

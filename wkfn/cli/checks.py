@@ -1,0 +1,123 @@
+"""Validation and comparison of datasets on disk (``check``, ``check-equality``)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from wkfn.api.dataset import Dataset
+from wkfn.errors import PropertiesError, WkfnError
+from wkfn.spec.check import check_dataset
+from wkfn.spec.codec import to_json_obj
+from wkfn.storage.ome import group_files
+
+
+def check_dataset_on_disk(path: str | os.PathLike[str]) -> list[str]:
+    """Every problem found: properties, arrays (present, dtype, channels), OME files."""
+    root = Path(path)
+    try:
+        ds = Dataset.open(root, read_only=True)
+    except PropertiesError as exc:
+        return [f"{jp}: {msg}" for jp, msg in exc.issues]
+    problems = [f"{jp}: {msg}" for jp, msg in check_dataset(ds.spec, strict=False)]
+    for name, layer in ds.layers.items():
+        for mag, view in layer.mags.items():
+            where = f"{name}/{mag.to_layer_name()}"
+            if not Path(view.path).exists():
+                problems.append(f"{where}: array missing at {view.path}")
+                continue
+            try:
+                info = view.info
+            except (OSError, ValueError, WkfnError) as exc:
+                problems.append(f"{where}: array unreadable: {exc}")
+                continue
+            if info.voxel_type != layer.dtype_per_channel:
+                problems.append(
+                    f"{where}: array dtype {info.voxel_type}, "
+                    f"properties say {layer.dtype_per_channel}"
+                )
+            if info.num_channels != layer.num_channels:
+                problems.append(
+                    f"{where}: array has {info.num_channels} channels, "
+                    f"properties say {layer.num_channels}"
+                )
+    props = to_json_obj(ds.spec)
+    for rel in group_files(props):
+        if not (root / rel).exists():
+            problems.append(f"{rel}: root group metadata missing")
+    problems.extend(_check_ome(root, props))
+    return problems
+
+
+def _check_ome(root: Path, props: dict[str, object]) -> list[str]:
+    """Each zarr/zarr3 layer's OME-NGFF metadata must match its mags and voxel size."""
+    from wkfn.storage import ome
+
+    problems: list[str] = []
+    voxel = ome._voxel_nm(props)
+    layers = props.get("dataLayers", [])
+    assert isinstance(layers, list)
+    for layer in layers:
+        fmt = layer.get("dataFormat")
+        entry = ome._layer_mags(str(root), layer)
+        if fmt not in ("zarr3", "zarr") or entry is None:
+            continue
+        layer_dir, mags = entry
+        if fmt == "zarr3":
+            file = Path(layer_dir) / "zarr.json"
+            want = ome.ome_attributes_v05(mags, voxel)["ome"]
+        else:
+            file = Path(layer_dir) / ".zattrs"
+            want = ome.ome_attributes_v04(mags, voxel)["multiscales"]
+        try:
+            found = json.loads(file.read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            problems.append(f"{layer['name']}: OME metadata unreadable: {exc}")
+            continue
+        got = (
+            found.get("attributes", {}).get("ome")
+            if fmt == "zarr3"
+            else found.get("multiscales")
+        )
+        if got != want:
+            problems.append(
+                f"{layer['name']}: OME metadata in {file.name} does not match the "
+                "layer's mags and voxel size"
+            )
+    return problems
+
+
+def datasets_equal(
+    a: str | os.PathLike[str], b: str | os.PathLike[str], layer_name: str | None
+) -> list[str]:
+    """Differences between two datasets (empty when voxels and structure match)."""
+    left = Dataset.open(a, read_only=True)
+    right = Dataset.open(b, read_only=True)
+    names = [layer_name] if layer_name else list(left.layers)
+    out: list[str] = []
+    if layer_name is None and set(left.layers) != set(right.layers):
+        out.append(f"layers differ: {sorted(left.layers)} vs {sorted(right.layers)}")
+    for name in names:
+        if name not in right.layers:
+            out.append(f"layer {name} missing in {b}")
+            continue
+        la, lb = left.get_layer(name), right.get_layer(name)
+        if la.bounding_box != lb.bounding_box:
+            out.append(f"{name}: bounding boxes differ")
+        for mag, view in la.mags.items():
+            if mag not in lb.mags:
+                out.append(f"{name}/{mag}: missing in {b}")
+                continue
+            other = lb.get_mag(mag)
+            step = (view.info.shard_shape * mag.to_vec3_int()).pairmin((512, 512, 512))
+            for box in view.bounding_box.chunk(step):
+                if not np.array_equal(
+                    view.read(absolute_bounding_box=box),
+                    other.read(absolute_bounding_box=box),
+                ):
+                    out.append(f"{name}/{mag}: voxels differ in {box}")
+                    break
+    return out

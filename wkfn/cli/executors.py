@@ -1,0 +1,55 @@
+"""``--executor inline|threads|processes|dask://HOST:PORT`` as a context manager."""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+
+from wkfn.errors import InvalidArgumentError
+
+
+@contextlib.contextmanager
+def open_executor(spec: str, jobs: int | None) -> Iterator[Executor | None]:
+    """Yield the executor named by ``spec`` (None for inline) and shut it down after.
+
+    ``dask://ADDRESS`` connects to a running dask scheduler; ``dask://local`` starts
+    a LocalCluster with ``jobs`` workers for the duration of the command.
+    """
+    workers = jobs or os.cpu_count() or 1
+    if spec == "inline":
+        yield None
+    elif spec == "threads":
+        with ThreadPoolExecutor(workers) as pool:
+            yield pool
+    elif spec == "processes":
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+            yield pool
+    elif spec.startswith("dask://"):
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError as exc:
+            raise InvalidArgumentError(
+                "--executor dask://... needs dask.distributed: "
+                "pip install 'wkfn[distributed]'"
+            ) from exc
+        address = spec.removeprefix("dask://")
+        if address == "local":
+            with (
+                LocalCluster(  # type: ignore[no-untyped-call]
+                    n_workers=workers, threads_per_worker=1, dashboard_address=None
+                ) as cluster,
+                Client(cluster) as client,  # type: ignore[no-untyped-call]
+            ):
+                yield client.get_executor()
+        else:
+            with Client(address) as client:  # type: ignore[no-untyped-call]
+                yield client.get_executor()
+    else:
+        raise InvalidArgumentError(
+            f"unknown executor {spec!r}: use inline, threads, processes or "
+            "dask://HOST:PORT (dask://local starts a local cluster)"
+        )

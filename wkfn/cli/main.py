@@ -1,0 +1,294 @@
+"""``wkfn``: plan/apply declared datasets and the reference CLI's commands.
+
+Every mutating command accepts ``--dry-run`` (print the plan, change nothing) and
+``--executor``/``--jobs``. User mistakes print one ``error:`` line and exit 1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from wkfn.errors import WkfnError
+
+app = typer.Typer(
+    name="wkfn",
+    help="Datasets of multi-resolution microscopy volumes: plan, apply, convert.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ExecutorOpt = Annotated[
+    str,
+    typer.Option(
+        "--executor",
+        help="inline | threads | processes | dask://HOST:PORT | dask://local",
+    ),
+]
+JobsOpt = Annotated[int | None, typer.Option("--jobs", help="parallel workers")]
+DryRunOpt = Annotated[
+    bool, typer.Option("--dry-run", help="print the plan, change nothing")
+]
+
+
+def user_errors(fn: F) -> F:
+    """Turn expected failures into one readable line and exit code 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (WkfnError, FileNotFoundError, NotADirectoryError, ValueError) as exc:
+            message = str(exc).strip().replace("\n", " ")
+            typer.echo(f"error: {message}", err=True)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _vec3(text: str | None) -> tuple[int, int, int] | None:
+    if text is None:
+        return None
+    parts = [int(p) for p in text.replace("x", ",").split(",") if p.strip()]
+    if len(parts) == 1:
+        parts *= 3
+    if len(parts) != 3:
+        raise ValueError(f"expected one or three integers, got {text!r}")
+    return (parts[0], parts[1], parts[2])
+
+
+def _floats3(text: str) -> tuple[float, float, float]:
+    parts = [float(p) for p in text.split(",")]
+    if len(parts) == 1:
+        parts *= 3
+    if len(parts) != 3:
+        raise ValueError(f"expected one or three numbers, got {text!r}")
+    return (parts[0], parts[1], parts[2])
+
+
+@contextlib.contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[int, int, str], None] | None]:
+    """A rich progress bar fed by the executor's progress callback."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        transient=False,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(done: int, total: int, stage: str) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield update
+
+
+def _print_plan(plan: Any) -> None:
+    from wkfn.plan.summary import summarize
+
+    for line in summarize(plan).lines():
+        typer.echo(line)
+    typer.echo(str(plan))
+
+
+# ------------------------------------------------------------------ plan / apply
+
+
+@app.command("plan")
+@user_errors
+def plan_cmd(
+    spec: Annotated[Path, typer.Argument(help="declaration file (.toml or .json)")],
+    dataset: Annotated[
+        Path | None, typer.Option("--dataset", help="dataset directory")
+    ] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="save the plan to this directory")
+    ] = None,
+) -> None:
+    """Compare a declared dataset with the disk and print the plan."""
+    from wkfn.declare.planner import load_declaration, plan_declaration
+    from wkfn.execute.saved import save_plan
+
+    decl = load_declaration(spec)
+    target = dataset or spec.with_suffix("")
+    recorder = plan_declaration(decl, target, base_dir=spec.parent)
+    _print_plan(recorder.plan)
+    if json_out is not None:
+        save_plan(recorder.plan, json_out, recorder.payloads)
+        typer.echo(f"saved plan to {json_out}")
+
+
+@app.command("apply")
+@user_errors
+def apply_cmd(
+    plan_or_spec: Annotated[
+        Path, typer.Argument(help="a saved plan directory or a declaration file")
+    ],
+    dataset: Annotated[
+        Path | None, typer.Option("--dataset", help="dataset directory")
+    ] = None,
+    executor: ExecutorOpt = "threads",
+    jobs: JobsOpt = None,
+) -> None:
+    """Apply a saved plan or a declaration (resumes an interrupted apply)."""
+    from wkfn.cli.executors import open_executor
+    from wkfn.execute.apply import apply
+    from wkfn.execute.saved import load_plan
+
+    if plan_or_spec.is_dir():
+        if dataset is None:
+            raise WkfnError("applying a saved plan needs --dataset PATH")
+        plan, payloads = load_plan(plan_or_spec)
+        target = dataset
+    else:
+        from wkfn.declare.planner import load_declaration, plan_declaration
+
+        decl = load_declaration(plan_or_spec)
+        target = dataset or plan_or_spec.with_suffix("")
+        recorder = plan_declaration(decl, target, base_dir=plan_or_spec.parent)
+        plan, payloads = recorder.plan, recorder.payloads
+    if plan.is_empty():
+        typer.echo("nothing to do: the dataset already matches")
+        return
+    with open_executor(executor, jobs) as pool, _progress(True) as progress:
+        report = apply(plan, target, payloads, executor=pool, progress=progress)
+    typer.echo(
+        f"applied {report.ops} ops ({report.tasks} tasks) in {report.seconds:.1f} s"
+    )
+
+
+# ------------------------------------------------------------------ inspection
+
+
+def _dir_size(path: Path) -> int:
+    total = 0
+    for root, _dirs, files in os.walk(path):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += os.path.getsize(os.path.join(root, name))
+    return total
+
+
+@app.command("info")
+@user_errors
+def info_cmd(path: Annotated[Path, typer.Argument(help="dataset directory")]) -> None:
+    """Layers, mags, bounding boxes, formats and sizes on disk."""
+    from wkfn.api.dataset import Dataset
+    from wkfn.plan.summary import _human
+
+    ds = Dataset.open(path, read_only=True)
+    unit = ds.voxel_size_with_unit
+    typer.echo(f"dataset {ds.name!r} at {ds.path}")
+    typer.echo(f"voxel size {tuple(unit.factor)} {unit.unit.value}")
+    for name, layer in ds.layers.items():
+        bbox = layer.bounding_box
+        typer.echo(
+            f"layer {name}: {layer.category} {layer.dtype_per_channel} "
+            f"x{layer.num_channels} {layer.data_format.value} "
+            f"bbox {tuple(bbox.topleft)}+{tuple(bbox.size)}"
+        )
+        for mag, view in layer.mags.items():
+            try:
+                info = view.info
+                layout = (
+                    f"chunk {tuple(info.chunk_shape)} shard {tuple(info.shard_shape)} "
+                    f"{'zstd' if info.compression_mode else 'raw'}"
+                )
+            except (OSError, ValueError) as exc:
+                layout = f"UNREADABLE ({exc})"
+            size = _human(_dir_size(Path(view.path)))
+            typer.echo(f"  mag {mag.to_layer_name()}: {layout}, {size} on disk")
+
+
+@app.command("check")
+@user_errors
+def check_cmd(path: Annotated[Path, typer.Argument(help="dataset directory")]) -> None:
+    """Validate a dataset: properties, arrays present and matching, OME metadata."""
+    from wkfn.cli.checks import check_dataset_on_disk
+
+    problems = check_dataset_on_disk(path)
+    for problem in problems:
+        typer.echo(f"problem: {problem}")
+    if problems:
+        raise typer.Exit(1)
+    typer.echo(f"{path}: ok")
+
+
+@app.command("check-equality")
+@user_errors
+def check_equality_cmd(
+    source: Path,
+    target: Path,
+    layer_name: Annotated[str | None, typer.Option("--layer-name")] = None,
+) -> None:
+    """Compare two datasets voxel by voxel (all layers, or one)."""
+    from wkfn.cli.checks import datasets_equal
+
+    differences = datasets_equal(source, target, layer_name)
+    for line in differences:
+        typer.echo(line)
+    if differences:
+        raise typer.Exit(1)
+    typer.echo("the datasets are equal")
+
+
+@app.command("export-as-tiff")
+@user_errors
+def export_as_tiff_cmd(
+    source: Path,
+    target: Path,
+    layer_name: Annotated[str, typer.Option("--layer-name")] = "color",
+    mag: Annotated[str, typer.Option("--mag")] = "1",
+    bbox: Annotated[
+        str | None, typer.Option("--bbox", help="x,y,z,width,height,depth (Mag 1)")
+    ] = None,
+    name: Annotated[str, typer.Option("--name", help="file name prefix")] = "",
+) -> None:
+    """Write one TIFF per z slice of a layer."""
+    from wkfn.cli.export import export_as_tiff
+
+    box = None
+    if bbox is not None:
+        values = [int(v) for v in bbox.split(",")]
+        if len(values) != 6:
+            raise ValueError(f"--bbox needs 6 integers, got {bbox!r}")
+        box = values
+    count = export_as_tiff(source, target, layer_name, mag, box, name)
+    typer.echo(f"wrote {count} slices to {target}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    import wkfn.cli.commands  # noqa: F401  (registers the data commands)
+
+    app()
+
+
+if __name__ == "__main__":
+    main()
