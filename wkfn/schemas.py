@@ -6,10 +6,9 @@ generated from the msgspec Structs; ``--check`` exits non-zero when they drifted
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
-
-import json
 
 from wkfn.declare.model import declaration_schema
 from wkfn.plan.schema import render_plan_schema
