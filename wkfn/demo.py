@@ -1,8 +1,10 @@
-"""The main job on a built-in sample: ``python -m wkfn.demo [target_dir]``.
+"""The main job on a built-in sample: ``python -m wkfn.demo [workdir]``.
 
-Builds a small synthetic EM-like volume, plans writing it as a zarr3 dataset (printing
-the plan before anything is written), applies the plan, reopens the dataset and prints
-a summary of what is on disk.
+1. writes a small synthetic EM-like image stack (64 TIFF slices of 256²),
+2. writes a declaration: import the stack, downsample it, compress it,
+3. plans it (``wkfn plan``) and prints the plan — nothing is written yet,
+4. applies the plan (``wkfn apply``), then plans again to show nothing is left,
+5. prints ``wkfn info`` of the result and checks the voxels against the sample.
 """
 
 from __future__ import annotations
@@ -14,15 +16,28 @@ from pathlib import Path
 
 import numpy as np
 
-import wkfn
+DECLARATION = """\
+# A dataset declared as data: `wkfn plan sample.toml`, then `wkfn apply sample.toml`.
+name = "sample"
+voxel_size = [11.24, 11.24, 25.0]
+
+[[layers]]
+name = "color"
+category = "color"
+dtype = "uint8"
+chunk_shape = [32, 32, 32]
+shard_shape = [128, 128, 32]
+compress = true
+source = { images = "slices" }
+downsample = { coarsest_mag = 4, sampling_mode = "anisotropic" }
+"""
 
 
-def sample_volume(n: int = 128, seed: int = 0) -> np.ndarray:
-    """A smooth field with dark membranes and noise, uint8, shape (n, n, n)."""
+def sample_volume(n: int = 128, depth: int = 64, seed: int = 0) -> np.ndarray:
+    """A smooth field with dark membranes and noise, uint8, shape (n, n, depth)."""
     rng = np.random.default_rng(seed)
-    x, y, z = np.meshgrid(
-        *(np.linspace(0, 6.0, n, dtype=np.float32),) * 3, indexing="ij"
-    )
+    axes = [np.linspace(0, 6.0, s, dtype=np.float32) for s in (n, n, depth)]
+    x, y, z = np.meshgrid(*axes, indexing="ij")
     field = 128 + 60 * np.sin(x) * np.cos(y) + 30 * np.sin(z * 1.7)
     membranes = (np.abs(np.sin(3 * x + np.cos(2 * y))) < 0.08) | (
         np.abs(np.sin(2.5 * z + np.sin(y))) < 0.08
@@ -35,44 +50,46 @@ def sample_volume(n: int = 128, seed: int = 0) -> np.ndarray:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the demo; returns a process exit code."""
+    import tifffile
+
+    from wkfn.api.dataset import Dataset
+    from wkfn.cli.main import info_cmd
+    from wkfn.declare.planner import load_declaration, plan_declaration
+    from wkfn.plan.summary import summarize
+
     args = sys.argv[1:] if argv is None else argv
-    target = Path(args[0]) if args else Path(tempfile.mkdtemp()) / "sample_dataset"
-    volume = sample_volume()
-    print(f"sample volume: {volume.shape} {volume.dtype}, target {target}")
-
-    ds = wkfn.Dataset(target, voxel_size=(11.24, 11.24, 25.0), exist_ok=False)
-    with ds.dry_run() as rec:
-        layer = ds.add_layer("color", wkfn.COLOR_CATEGORY, dtype_per_channel="uint8")
-        mag = layer.add_mag(1, chunk_shape=32, shard_shape=64)
-        mag.write(volume, absolute_offset=(0, 0, 0), allow_resize=True)
-    print("\nplan (dry run, nothing written yet):")
-    print(rec.plan)
+    work = Path(args[0]) if args else Path(tempfile.mkdtemp(prefix="wkfn-demo-"))
     started = time.perf_counter()
-    report = rec.apply()
-    print(
-        f"\napplied {report.ops} ops as {report.tasks} tasks in {report.seconds:.2f} s"
-    )
+    volume = sample_volume(256, 64)
+    (work / "slices").mkdir(parents=True, exist_ok=True)
+    for z in range(volume.shape[2]):
+        # image rows are y, columns are x
+        tifffile.imwrite(work / "slices" / f"slice_{z}.tif", volume[:, :, z].T)
+    spec_file = work / "sample.toml"
+    spec_file.write_text(DECLARATION)
+    print(f"sample: {volume.shape[2]} TIFF slices of {volume.shape[0]}² in {work}")
+    print(f"declaration: {spec_file}\n")
 
-    reopened = wkfn.Dataset.open(target)
-    print(f"\ndataset {reopened.name!r} at {reopened.path}")
-    print(f"  voxel size: {reopened.voxel_size_with_unit}")
-    for name, lay in reopened.layers.items():
-        print(
-            f"  layer {name}: {lay.category} {lay.dtype_per_channel} "
-            f"bbox {lay.bounding_box}"
-        )
-        for m, view in lay.mags.items():
-            info = view.info
-            data = view.read()
-            print(
-                f"    mag {m}: {info.data_format} chunk {tuple(info.chunk_shape)} "
-                f"shard {tuple(info.shard_shape)} compressed={info.compression_mode} "
-                f"mean={data.mean():.2f}"
-            )
-    same = np.array_equal(reopened.get_layer("color").get_mag(1).read()[0], volume)
-    print(f"  voxels identical to the sample: {same}")
-    print(f"  total {time.perf_counter() - started:.2f} s")
-    return 0 if same else 1
+    target = work / "sample"
+    recorder = plan_declaration(load_declaration(spec_file), target, base_dir=work)
+    print("$ wkfn plan sample.toml   (nothing written yet)")
+    for line in summarize(recorder.plan).lines():
+        print(line)
+    print(recorder.plan)
+
+    print("\n$ wkfn apply sample.toml")
+    report = recorder.apply()
+    print(f"applied {report.ops} ops as {report.tasks} tasks in {report.seconds:.2f} s")
+    again = plan_declaration(load_declaration(spec_file), target, base_dir=work)
+    print(f"planning again: {summarize(again.plan).lines()[0]}")
+
+    print("\n$ wkfn info sample")
+    info_cmd(target)
+    data = Dataset.open(target).get_layer("color").get_mag(1).read()[0]
+    same = bool(np.array_equal(data, volume))
+    print(f"\nvoxels identical to the sample: {same}")
+    print(f"total {time.perf_counter() - started:.1f} s")
+    return 0 if same and again.plan.is_empty() else 1
 
 
 if __name__ == "__main__":

@@ -288,7 +288,3 @@ def main() -> None:
     import wkfn.cli.commands  # noqa: F401  (registers the data commands)
 
     app()
-
-
-if __name__ == "__main__":
-    main()
