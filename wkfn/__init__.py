@@ -15,6 +15,7 @@ from wkfn.api.enums import (
 from wkfn.api.images import ConversionLayerMapping
 from wkfn.api.layer import Layer, SegmentationLayer
 from wkfn.api.recorder import Recorder
+from wkfn.api.sampling_modes import SamplingModes
 from wkfn.api.view import ArrayInfo, MagView, View
 from wkfn.errors import (
     CorruptImageError,
@@ -71,6 +72,7 @@ __all__ = [
     "PropertiesError",
     "ReadOnlyError",
     "Recorder",
+    "SamplingModes",
     "SegmentationLayer",
     "StalePlanError",
     "UnsupportedImageDataError",
