@@ -117,14 +117,18 @@ def run_move_path(root: str, op: MovePath) -> None:
 
 
 def run_write_properties(root: str, op: WriteProperties) -> None:
-    """Write the properties file atomically, then the group/OME metadata."""
+    """Write the group/OME metadata, then the properties file atomically.
+
+    The properties file is the commit point of a plan: once it is written,
+    everything the plan does is on disk (a resumed apply relies on this).
+    """
     from wkfn.storage.files import write_properties_bytes
     from wkfn.storage.ome import write_group_metadata
 
     os.makedirs(root, exist_ok=True)
+    write_group_metadata(root, op.properties)
     data = json.dumps(op.properties, indent=4).encode()
     write_properties_bytes(root, data)
-    write_group_metadata(root, op.properties)
 
 
 # ---------------------------------------------------------------- planning of tasks
@@ -366,7 +370,15 @@ def execute(
 
 def _sweep_temp_files(root: str, plan: Plan) -> None:
     """Remove temp files an earlier, killed run of this plan may have left behind."""
-    from wkfn.storage.files import remove_stale_temp_files
+    from wkfn.storage.files import (
+        remove_stale_atomic_temp_files,
+        remove_stale_temp_files,
+    )
+
+    remove_stale_atomic_temp_files(root)
+    for entry in os.scandir(root) if os.path.isdir(root) else ():
+        if entry.is_dir(follow_symlinks=False):
+            remove_stale_atomic_temp_files(entry.path)
 
     paths = {op.path for op in plan.ops if isinstance(op, WriteRegion | CreateArray)}
     paths |= {

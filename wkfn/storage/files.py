@@ -138,3 +138,21 @@ def remove_stale_temp_files(path: str | os.PathLike[str]) -> int:
                 os.unlink(os.path.join(dirpath, name))
                 removed += 1
     return removed
+
+
+def remove_stale_atomic_temp_files(directory: str | os.PathLike[str]) -> int:
+    """Delete temp files :func:`write_bytes_atomic` left in ``directory`` (not below).
+
+    They exist only if a process died between creating and renaming them; the file
+    they were meant to replace is intact. Returns the number removed.
+    """
+    root = os.fspath(directory)
+    if not os.path.isdir(root):
+        return 0
+    removed = 0
+    for entry in os.scandir(root):
+        name = entry.name
+        if name.startswith(".") and name.endswith(".tmp") and entry.is_file():
+            os.unlink(entry.path)
+            removed += 1
+    return removed
