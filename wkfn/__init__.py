@@ -16,6 +16,7 @@ from wkfn.api.images import ConversionLayerMapping
 from wkfn.api.layer import Layer, SegmentationLayer
 from wkfn.api.recorder import Recorder
 from wkfn.api.sampling_modes import SamplingModes
+from wkfn.api.toplevel import apply, make_plan_package_callable, plan_declaration
 from wkfn.api.view import ArrayInfo, MagView, View
 from wkfn.errors import (
     CorruptImageError,
@@ -30,7 +31,6 @@ from wkfn.errors import (
     UnsupportedImageFormatError,
     WkfnError,
 )
-from wkfn.execute.apply import apply
 from wkfn.execute.saved import load_plan, save_plan
 from wkfn.geometry import (
     BoundingBox,
@@ -45,6 +45,8 @@ from wkfn.plan.plan import Plan
 from wkfn.spec.view_config import DatasetViewConfiguration, LayerViewConfiguration
 
 __version__ = "0.1.0"
+
+make_plan_package_callable()  # wkfn.plan(spec, path) plans a declaration
 
 __all__ = [
     "COLOR_CATEGORY",
@@ -84,5 +86,6 @@ __all__ = [
     "WkfnError",
     "apply",
     "load_plan",
+    "plan_declaration",
     "save_plan",
 ]

@@ -125,7 +125,7 @@ def check_declaration(decl: DatasetDecl) -> list[tuple[str, str]]:
     names = [layer.name for layer in decl.layers]
     for i, layer in enumerate(decl.layers):
         where = f"$.layers[{i}]"
-        if names.count(layer.name) > 1:
+        if layer.name in names[:i]:
             problems.append((f"{where}.name", f"duplicate layer {layer.name!r}"))
         chunk = layer.chunk_shape or (32, 32, 32)
         for key, shape in (("chunk_shape", chunk), ("shard_shape", layer.shard_shape)):
