@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 import numpy as np
 
+from wkfn.api._parse import optional_vec3 as _vec
 from wkfn.errors import (
     ConflictingArgumentsError,
     DatasetExistsError,
@@ -50,19 +51,6 @@ PROPERTIES = "datasource-properties.json"
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _vec(value: object, name: str) -> Vec3 | None:
-    if value is None:
-        return None
-    from wkfn.geometry import Vec3Int
-
-    try:
-        return Vec3Int.from_vec_or_int(value).to_tuple()  # type: ignore[arg-type]
-    except Exception as exc:
-        raise InvalidArgumentError(
-            f"{name} must be an int or 3 ints, got {value!r}"
-        ) from exc
 
 
 def _format(value: object) -> Any:

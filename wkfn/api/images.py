@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
+from wkfn.api._parse import optional_vec3 as _vec
 from wkfn.api.enums import DEFAULT_DATA_FORMAT, parse_data_format
 from wkfn.errors import (
     CorruptImageError,
@@ -32,7 +33,7 @@ from wkfn.errors import (
 )
 from wkfn.execute.executor import execute
 from wkfn.execute.image_tasks import ImportStats, combine_stats
-from wkfn.geometry import Mag, Vec3Int
+from wkfn.geometry import Mag
 from wkfn.images.readers import (
     OPTIONAL_READERS,
     SUPPORTED_EXTENSIONS,
@@ -237,17 +238,6 @@ def _typed_failure(exc: ExecutionError) -> Exception:
 
 
 # ------------------------------------------------------------------ options
-
-
-def _vec(value: object, name: str) -> Vec3 | None:
-    if value is None:
-        return None
-    try:
-        return Vec3Int.from_vec_or_int(value).to_tuple()  # type: ignore[arg-type]
-    except Exception as exc:
-        raise InvalidArgumentError(
-            f"{name} must be an int or 3 ints, got {value!r}"
-        ) from exc
 
 
 class _Options:

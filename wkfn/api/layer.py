@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from wkfn.api._parse import optional_vec3 as _vec_or_none
 from wkfn.api.copying import LayerCopyMixin
 from wkfn.api.enums import DataFormat
 from wkfn.api.resample import LayerResampleMixin
 from wkfn.api.view import MagView
 from wkfn.errors import ConflictingArgumentsError, InvalidArgumentError, ReadOnlyError
 from wkfn.execute.executor import resolve_path
-from wkfn.geometry import BoundingBox, Mag, Vec3Int
+from wkfn.geometry import BoundingBox, Mag
 from wkfn.spec import lookup
 from wkfn.spec.array import ArrayLayout
 from wkfn.spec.layer import LayerSpec
@@ -30,17 +31,6 @@ if TYPE_CHECKING:
     from wkfn.api.dataset import Dataset
 
 Vec3 = tuple[int, int, int]
-
-
-def _vec_or_none(value: object, name: str) -> Vec3 | None:
-    if value is None:
-        return None
-    try:
-        return Vec3Int.from_vec_or_int(value).to_tuple()  # type: ignore[arg-type]
-    except Exception as exc:
-        raise InvalidArgumentError(
-            f"{name} must be an int or 3 ints, got {value!r}"
-        ) from exc
 
 
 class Layer(LayerResampleMixin, LayerCopyMixin):

@@ -15,9 +15,10 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
+from wkfn.api._parse import optional_vec3 as _vec
 from wkfn.api.sampling_modes import SamplingModes
 from wkfn.errors import InvalidArgumentError, MagNotFoundError
-from wkfn.geometry import Mag, Vec3Int
+from wkfn.geometry import Mag
 from wkfn.plan.ops import CreateArray
 from wkfn.spec import lookup
 from wkfn.spec.array import ArrayLayout
@@ -31,17 +32,6 @@ if TYPE_CHECKING:
     from wkfn.api.view import MagView
 
 Vec3 = tuple[int, int, int]
-
-
-def _vec(value: object, name: str) -> Vec3 | None:
-    if value is None:
-        return None
-    try:
-        return Vec3Int.from_vec_or_int(value).to_tuple()  # type: ignore[arg-type]
-    except Exception as exc:
-        raise InvalidArgumentError(
-            f"{name} must be an int or 3 ints, got {value!r}"
-        ) from exc
 
 
 def _mag(value: object, name: str) -> Vec3:
