@@ -102,3 +102,21 @@ def test_existing_layer_with_other_dtype_is_refused(tmp_path: Path) -> None:
     spec.write_text('voxel_size = [1, 1, 1]\n[[layers]]\nname = "a"\n')
     with pytest.raises(DeclarationError, match="uint16"):
         wkfn.plan(spec)  # type: ignore[operator]
+
+
+def test_layer_errors_name_file_and_key_path(tmp_path: Path) -> None:
+    spec = tmp_path / "ds.toml"
+    spec.write_text(
+        'voxel_size = [1, 1, 1]\n[[layers]]\nname = "ok"\n'
+        '[[layers]]\nname = "c"\nsource = { images = "no/such/folder" }\n'
+    )
+    with pytest.raises(DeclarationError) as info:
+        wkfn.plan(spec)  # type: ignore[operator]
+    assert info.value.path == "$.layers[1]"
+    assert str(info.value).startswith(f"{spec}: $.layers[1]")
+    spec.write_text(
+        'voxel_size = [1, 1, 1]\n[[layers]]\nname = "c"\ndtype = "uint64"\n'
+    )
+    with pytest.raises(DeclarationError, match=r"\$\.layers\[0\].*uint64"):
+        wkfn.plan(spec)  # type: ignore[operator]
+    assert not (tmp_path / "ds").exists()

@@ -46,7 +46,7 @@ def plan_declaration(
         return _plan(spec, dataset_path, base_dir=Path.cwd())
     file = Path(spec)
     target = Path(dataset_path) if dataset_path is not None else file.with_suffix("")
-    return _plan(load_declaration(file), target, base_dir=file.parent)
+    return _plan(load_declaration(file), target, base_dir=file.parent, source=str(file))
 
 
 def apply(

@@ -137,7 +137,7 @@ def plan_cmd(
 
     decl = load_declaration(spec)
     target = dataset or spec.with_suffix("")
-    recorder = plan_declaration(decl, target, base_dir=spec.parent)
+    recorder = plan_declaration(decl, target, base_dir=spec.parent, source=str(spec))
     _print_plan(recorder.plan)
     if json_out is not None:
         save_plan(recorder.plan, json_out, recorder.payloads)
@@ -171,7 +171,9 @@ def apply_cmd(
 
         decl = load_declaration(plan_or_spec)
         target = dataset or plan_or_spec.with_suffix("")
-        recorder = plan_declaration(decl, target, base_dir=plan_or_spec.parent)
+        recorder = plan_declaration(
+            decl, target, base_dir=plan_or_spec.parent, source=str(plan_or_spec)
+        )
         plan, payloads = recorder.plan, recorder.payloads
     if plan.is_empty():
         typer.echo("nothing to do: the dataset already matches")

@@ -16,7 +16,7 @@ from typing import Any
 from wkfn.api.dataset import PROPERTIES_FILE_NAME, Dataset
 from wkfn.api.recorder import Recorder
 from wkfn.declare.model import DatasetDecl, LayerDecl, decode_declaration
-from wkfn.errors import DeclarationError
+from wkfn.errors import DeclarationError, WkfnError
 from wkfn.geometry import BoundingBox, Mag, VoxelSize
 from wkfn.geometry.voxel_size import length_unit_from_str
 
@@ -37,7 +37,11 @@ def _relative_to(base: Path, value: str) -> str:
 
 
 def plan_declaration(
-    decl: DatasetDecl, dataset_path: str | os.PathLike[str], *, base_dir: Path
+    decl: DatasetDecl,
+    dataset_path: str | os.PathLike[str],
+    *,
+    base_dir: Path,
+    source: str = "declaration",
 ) -> Recorder:
     """Record the changes that make ``dataset_path`` match ``decl``.
 
@@ -46,6 +50,7 @@ def plan_declaration(
         dataset_path: where the dataset lives (or will be created).
         base_dir: directory that relative source paths are resolved against (the
             declaration file's directory).
+        source: the declaration's file name, for error messages.
     """
     path = Path(dataset_path)
     voxel = VoxelSize(decl.voxel_size, length_unit_from_str(decl.unit))
@@ -53,26 +58,33 @@ def plan_declaration(
         ds = Dataset.open(path)
         if ds.voxel_size_with_unit.to_nanometer() != voxel.to_nanometer():
             raise DeclarationError(
-                "declaration",
+                source,
                 "$.voxel_size",
                 f"the dataset at {path} has voxel size {ds.voxel_size} nm; "
                 "changing it is not supported",
             )
         with ds.dry_run() as recorder:
-            _declare(ds, decl, base_dir)
+            _declare(ds, decl, base_dir, source)
         return recorder
     ds, recorder = Dataset.planned(path, voxel_size_with_unit=voxel, name=decl.name)
-    _declare(ds, decl, base_dir)
+    _declare(ds, decl, base_dir, source)
     ds._recorder = None  # planning done: the recorder keeps what was recorded
     recorder._dataset = None
     return recorder
 
 
-def _declare(ds: Dataset, decl: DatasetDecl, base_dir: Path) -> None:
+def _declare(ds: Dataset, decl: DatasetDecl, base_dir: Path, source: str) -> None:
     if decl.name is not None and ds.name != decl.name:
         ds.name = decl.name
     for i, layer_decl in enumerate(decl.layers):
-        _declare_layer(ds, layer_decl, f"$.layers[{i}]", base_dir)
+        where = f"$.layers[{i}]"
+        try:
+            _declare_layer(ds, layer_decl, where, base_dir, source)
+        except DeclarationError:
+            raise
+        except (WkfnError, ValueError, OSError) as exc:
+            # e.g. a missing image folder or a dtype the category does not allow
+            raise DeclarationError(source, where, str(exc)) from exc
     if decl.prune:
         declared = {layer.name for layer in decl.layers}
         for name in list(ds.layers):
@@ -89,7 +101,9 @@ def _layout_kwargs(decl: LayerDecl) -> dict[str, Any]:
     return kwargs
 
 
-def _declare_layer(ds: Dataset, decl: LayerDecl, where: str, base_dir: Path) -> None:
+def _declare_layer(
+    ds: Dataset, decl: LayerDecl, where: str, base_dir: Path, source: str
+) -> None:
     layers = ds.layers
     if decl.name in layers:
         layer = layers[decl.name]
@@ -98,7 +112,7 @@ def _declare_layer(ds: Dataset, decl: LayerDecl, where: str, base_dir: Path) -> 
             or str(layer.dtype_per_channel) != decl.dtype
         ):
             raise DeclarationError(
-                "declaration",
+                source,
                 where,
                 f"layer {decl.name!r} exists as {layer.category} "
                 f"{layer.dtype_per_channel}; declared {decl.category} {decl.dtype} "
