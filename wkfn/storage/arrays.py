@@ -256,7 +256,9 @@ class TensorStoreArray:
                 for p in group
             ]
         in_flight: list[Any] = []
-        limit = 2 * max(os.cpu_count() or 1, 1)  # measured: 2x cores keeps all busy
+        # one shard per core: measured on an idle 2-core machine, u64 512³ zstd
+        # writes at 0.56 s and +300 MB, versus 0.58 s and +540 MB with 4 in flight
+        limit = max(os.cpu_count() or 1, 1)
         try:
             for (px, py, pz), piece in pieces:
                 sx, sy, sz = piece.shape[1:]

@@ -8,6 +8,7 @@ one write per touched file.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
@@ -217,7 +218,8 @@ class WkwArray:
             self._ds = wkw.Dataset.open(path)
         except Exception as e:
             raise StorageError(f"cannot open wkw array at {path}: {e}") from e
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the file-lock table and the layout
+        self._file_locks: dict[Vec3, threading.Lock] = {}
         self._file_len = self._layout.shard_shape[0]
 
     @property
@@ -252,11 +254,17 @@ class WkwArray:
         regions = [(o, d) for o, d in regions if 0 not in d.shape]
         touched: set[Vec3] = set()
         s = self._file_len
-        with self._lock:
+        for offset, data in regions:
+            touched.update(_shard_range(offset, data.shape[1:], s))
+        # Only writes to the same file exclude each other: threads writing
+        # different files of one array (a copy or downsample stage) run in
+        # parallel; the wkw library writes each file independently.
+        with contextlib.ExitStack() as held:
+            for idx in sorted(touched):
+                held.enter_context(self._file_lock(idx))
             if not self._layout.compress:
                 for offset, data in regions:
                     self._raw_write(offset, data)
-                    touched.update(_shard_range(offset, data.shape[1:], s))
             else:
                 pieces: dict[Vec3, list[Region]] = {}
                 for offset, data in regions:
@@ -264,9 +272,16 @@ class WkwArray:
                         pieces.setdefault(idx, []).append((offset, data))
                 for idx, items in pieces.items():
                     self._rewrite_file(idx, items)
-                touched.update(pieces)
             self._sync(touched)
+        with self._lock:
             self._grow(touched)
+
+    def _file_lock(self, idx: Vec3) -> threading.Lock:
+        with self._lock:
+            lock = self._file_locks.get(idx)
+            if lock is None:
+                lock = self._file_locks[idx] = threading.Lock()
+            return lock
 
     def _raw_write(self, offset: Vec3, data: np.ndarray[Any, Any]) -> None:
         try:
