@@ -173,3 +173,21 @@ def test_failed_facade_call_changes_neither_memory_nor_disk(tmp_path: Path) -> N
     assert (tmp_path / "ds" / "datasource-properties.json").read_bytes() == before
     assert wk.Dataset.open(tmp_path / "ds").get_layer("c").mags == {}
     assert (tmp_path / "ds" / "c" / "1").read_text() == "not an array"  # untouched
+
+
+def test_progress_reports_tasks_and_bytes(tmp_path: Path) -> None:
+    from wkfn.execute.executor import ProgressEvent
+
+    ds = wk.Dataset(tmp_path / "ds", voxel_size=(1, 1, 1))
+    with ds.dry_run() as rec:
+        ds.add_layer("c", "color").add_mag(1, chunk_shape=32, shard_shape=64).write(
+            np.ones((128, 128, 64), np.uint8), allow_resize=True
+        )
+    events: list[ProgressEvent] = []
+    with ThreadPoolExecutor(2) as pool:
+        rec.apply(executor=pool, progress=events.append)
+    writes = [e for e in events if e.bytes_total]
+    assert writes, events
+    assert writes[-1].bytes_done == writes[-1].bytes_total == 128 * 128 * 64
+    assert [e.bytes_done for e in writes] == sorted(e.bytes_done for e in writes)
+    assert all(e.tasks_done <= e.tasks_total for e in events)

@@ -38,9 +38,24 @@ from wkfn.plan.ops import (
     WriteRegion,
 )
 from wkfn.plan.plan import Plan, Stage
+from wkfn.plan.summary import output_bytes
 
 Payloads = Mapping[str, np.ndarray]
-Progress = Callable[[int, int, str], None]
+
+
+class ProgressEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """Where an execution stands, after each finished task."""
+
+    stage: str
+    tasks_done: int
+    tasks_total: int
+    bytes_done: int
+    """Voxel bytes written by the finished tasks of this stage."""
+    bytes_total: int
+    """Voxel bytes the whole stage writes (0 for metadata-only stages)."""
+
+
+Progress = Callable[[ProgressEvent], None]
 Region = tuple[tuple[int, int, int], np.ndarray]
 
 #: Aim for write tasks of about this many payload bytes when spreading over workers.
@@ -148,6 +163,8 @@ class Task(msgspec.Struct, frozen=True):
     args: tuple[Any, ...]
     keys: tuple[str, ...]
     subject: Any = None
+    nbytes: int = 0
+    """Voxel bytes the task writes (for progress reporting)."""
 
 
 def _write_tasks(
@@ -183,7 +200,14 @@ def _write_tasks(
     for (path, fmt), regions in by_array.items():
         total = sum(d.nbytes for _, d in regions)
         if not journaled and (not parallel or total <= TARGET_TASK_BYTES):
-            tasks.append(Task(run_write_regions, (root, path, fmt, regions), ()))
+            tasks.append(
+                Task(
+                    run_write_regions,
+                    (root, path, fmt, regions),
+                    (),
+                    nbytes=total,
+                )
+            )
             continue
         from wkfn.storage.arrays import split_by_shard
 
@@ -200,11 +224,23 @@ def _write_tasks(
             batch_bytes += sum(d.nbytes for _, d in shard_pieces)
             if batch_bytes >= TARGET_TASK_BYTES:
                 tasks.append(
-                    Task(run_write_regions, (root, path, fmt, batch), tuple(keys))
+                    Task(
+                        run_write_regions,
+                        (root, path, fmt, batch),
+                        tuple(keys),
+                        nbytes=batch_bytes,
+                    )
                 )
                 batch, keys, batch_bytes = [], [], 0
         if batch:
-            tasks.append(Task(run_write_regions, (root, path, fmt, batch), tuple(keys)))
+            tasks.append(
+                Task(
+                    run_write_regions,
+                    (root, path, fmt, batch),
+                    tuple(keys),
+                    nbytes=sum(d.nbytes for _, d in batch),
+                )
+            )
     return tasks
 
 
@@ -225,7 +261,13 @@ def _stage_tasks(
             writes.append(op)
         elif f"{stage_id}:{op.key()}" not in done:
             tasks.append(
-                Task(task_for(op), (root, op), (f"{stage_id}:{op.key()}",), op)
+                Task(
+                    task_for(op),
+                    (root, op),
+                    (f"{stage_id}:{op.key()}",),
+                    op,
+                    nbytes=output_bytes(op),
+                )
             )
     tasks.extend(
         _write_tasks(
@@ -301,7 +343,7 @@ def execute(
         root: dataset directory; relative op paths are resolved against it.
         payloads: voxel arrays referenced by ``WriteRegion`` ops.
         executor: where tasks run; inline in this thread when None.
-        progress: called as ``progress(done_tasks, total_tasks, stage_name)``.
+        progress: called with a :class:`ProgressEvent` after every finished task.
         journal: records finished ops (fsynced) and skips those already recorded,
             so a run killed at any point can be resumed; see ``wkfn.execute.journal``.
 
@@ -342,6 +384,8 @@ def execute(
                 _rollback(root_s, created)
             raise
         futures = [(task, pool.submit(task.fn, *task.args)) for task in tasks]
+        bytes_total = sum(task.nbytes for task in tasks)
+        bytes_done = 0
         failures: dict[str, str] = {}
         for done, (task, fut) in enumerate(futures, start=1):
             try:
@@ -354,8 +398,17 @@ def execute(
                     created.append(task.subject)
                 if journal is not None and task.keys:
                     journal.record(task.keys)
+            bytes_done += task.nbytes
             if progress is not None:
-                progress(done, len(futures), stage.name)
+                progress(
+                    ProgressEvent(
+                        stage=stage.name,
+                        tasks_done=done,
+                        tasks_total=len(futures),
+                        bytes_done=bytes_done,
+                        bytes_total=bytes_total,
+                    )
+                )
         n_tasks += len(futures)
         if failures:
             if journal is None:

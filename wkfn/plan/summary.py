@@ -47,7 +47,7 @@ def _human(n: int) -> str:
     return f"{n} B"
 
 
-def _output_bytes(op: object) -> int:
+def output_bytes(op: object) -> int:
     """Voxel bytes an op writes (its target region, or its payload)."""
     import numpy as np
 
@@ -74,6 +74,6 @@ def summarize(plan: Plan) -> PlanSummary:
         updates=actions["update"],
         deletes=actions["delete"],
         region_ops=len(data),
-        bytes_to_write=sum(_output_bytes(op) for op in data),
+        bytes_to_write=sum(output_bytes(op) for op in data),
         by_kind=dict(kinds),
     )
