@@ -227,7 +227,40 @@ def _nbytes(size: Vec3, dtype: str, channels: int) -> int:
     return size[0] * size[1] * size[2] * channels * np.dtype(dtype).itemsize
 
 
-class DownsampleRegion(Op, frozen=True, kw_only=True):
+class ResampleRegion(Op, frozen=True, kw_only=True):
+    """Fields shared by down- and upsampling ops (not an op of its own).
+
+    ``offset``/``size`` are in *target* mag voxels; ``fresh`` marks a target array
+    created by the same plan (all-zero pieces are then not written at all).
+    """
+
+    layer: str
+    source_path: str
+    source_format: DataFormatName
+    source_mag: Vec3
+    target_path: str
+    target_format: DataFormatName
+    target_mag: Vec3
+    offset: Vec3
+    size: Vec3
+    dtype: str
+    num_channels: int = 1
+    fresh: bool = False
+
+    @property
+    def action(self) -> Action:
+        return "update"
+
+    def _describe(self, verb: str, suffix: str = "") -> str:
+        src = "-".join(map(str, self.source_mag))
+        dst = "-".join(map(str, self.target_mag))
+        return (
+            f"~ {verb} {self.layer} {src} -> {dst} at {tuple(self.offset)} "
+            f"size {'x'.join(map(str, self.size))}{suffix}"
+        )
+
+
+class DownsampleRegion(ResampleRegion, frozen=True, kw_only=True):
     """Compute one block of a coarser mag from a finer one.
 
     ``offset``/``size`` are in *target* mag voxels (one target shard, or a bounded
@@ -242,38 +275,17 @@ class DownsampleRegion(Op, frozen=True, kw_only=True):
     then not written at all).
     """
 
-    layer: str
-    source_path: str
-    source_format: DataFormatName
-    source_mag: Vec3
-    target_path: str
-    target_format: DataFormatName
-    target_mag: Vec3
-    offset: Vec3
-    size: Vec3
     valid_offset: Vec3
     valid_size: Vec3
     interpolation: str
-    dtype: str
-    num_channels: int = 1
     tile_shape: Vec3 = (512, 512, 512)
     job_shape: Vec3 = (1024, 1024, 1024)
-    fresh: bool = False
-
-    @property
-    def action(self) -> Action:
-        return "update"
 
     def key(self) -> str:
         return f"downsample:{self.target_path}:{self.offset}"
 
     def describe(self) -> str:
-        src = "-".join(map(str, self.source_mag))
-        dst = "-".join(map(str, self.target_mag))
-        return (
-            f"~ downsample {self.layer} {src} -> {dst} at {tuple(self.offset)} "
-            f"size {'x'.join(map(str, self.size))} ({self.interpolation})"
-        )
+        return self._describe("downsample", f" ({self.interpolation})")
 
     @property
     def factors(self) -> Vec3:
@@ -303,39 +315,17 @@ class DownsampleRegion(Op, frozen=True, kw_only=True):
         return out + 4 * RESAMPLE_SLAB_BYTES
 
 
-class UpsampleRegion(Op, frozen=True, kw_only=True):
-    """Compute one block of a finer mag from a coarser one (fields as downsampling).
+class UpsampleRegion(ResampleRegion, frozen=True, kw_only=True):
+    """Compute one block of a finer mag from a coarser one.
 
     Every source voxel is replicated ``source_mag / target_mag`` times per axis.
     """
-
-    layer: str
-    source_path: str
-    source_format: DataFormatName
-    source_mag: Vec3
-    target_path: str
-    target_format: DataFormatName
-    target_mag: Vec3
-    offset: Vec3
-    size: Vec3
-    dtype: str
-    num_channels: int = 1
-    fresh: bool = False
-
-    @property
-    def action(self) -> Action:
-        return "update"
 
     def key(self) -> str:
         return f"upsample:{self.target_path}:{self.offset}"
 
     def describe(self) -> str:
-        src = "-".join(map(str, self.source_mag))
-        dst = "-".join(map(str, self.target_mag))
-        return (
-            f"~ upsample {self.layer} {src} -> {dst} at {tuple(self.offset)} "
-            f"size {'x'.join(map(str, self.size))}"
-        )
+        return self._describe("upsample")
 
     def memory_estimate(self) -> int:
         # output piece + the source piece + np.repeat temporaries
