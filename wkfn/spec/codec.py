@@ -160,6 +160,19 @@ class _Reader:
                 self.err(f"{path}.{key}", "missing required key")
         return _MISSING
 
+    def field(
+        self,
+        obj: JsonObject,
+        key: str,
+        path: str,
+        convert: Callable[[Any, str], Any],
+        *,
+        required: bool,
+    ) -> Any:
+        """``obj[key]`` converted (issues reported at ``path.key``); None if absent."""
+        raw = self.get(obj, key, path, required=required)
+        return None if raw is _MISSING else convert(raw, f"{path}.{key}")
+
     def int_(self, value: Any, path: str) -> int | None:
         if _is_int(value):
             return int(value)
@@ -280,8 +293,7 @@ class _Reader:
         obj = self.obj(value, path)
         if obj is None:
             return None
-        name = self.get(obj, "name", path, required=True)
-        name = None if name is _MISSING else self.str_(name, f"{path}.name")
+        name = self.field(obj, "name", path, self.str_, required=True)
         team = self.get(obj, "team", path, required=False)
         if team is _MISSING:
             team = None  # legacy files without team: the reference omits it too
@@ -330,18 +342,14 @@ class _Reader:
         if obj is None:
             return None
         n_before = len(self.issues)
-        name = self.get(obj, "name", path, required=True)
-        name = None if name is _MISSING else self.str_(name, f"{path}.name")
+        name = self.field(obj, "name", path, self.str_, required=True)
         category = self.get(obj, "category", path, required=True)
         if category is not _MISSING and category not in CATEGORIES:
             self.err(
                 f"{path}.category",
                 f"expected 'color' or 'segmentation', got {_show(category)}",
             )
-        bbox = self.get(obj, "boundingBox", path, required=True)
-        bbox = (
-            None if bbox is _MISSING else self.bounding_box(bbox, f"{path}.boundingBox")
-        )
+        bbox = self.field(obj, "boundingBox", path, self.bounding_box, required=True)
         data_format = self.get(obj, "dataFormat", path, required=True)
         if data_format is not _MISSING:
             data_format = self.str_(data_format, f"{path}.dataFormat")
@@ -437,8 +445,7 @@ class _Reader:
             top_left = self.ints(top_left, f"{path}.topLeft", 3)
         sizes: list[int | None] = []
         for key in ("width", "height", "depth"):
-            raw = self.get(obj, key, path, required=True)
-            sizes.append(None if raw is _MISSING else self.int_(raw, f"{path}.{key}"))
+            sizes.append(self.field(obj, key, path, self.int_, required=True))
         axis_order = self.get(obj, "axisOrder", path, required=False)
         axis_order = (
             None
@@ -472,18 +479,10 @@ class _Reader:
         mag = self.get(obj, "mag", path, required=True)
         if mag is not _MISSING:
             mag = self.ints(mag, f"{path}.mag", 3)
-        mag_path = self.get(obj, "path", path, required=False)
-        mag_path = None if mag_path is _MISSING else self.str_(mag_path, f"{path}.path")
-        cube = self.get(obj, "cubeLength", path, required=False)
-        cube = None if cube is _MISSING else self.int_(cube, f"{path}.cubeLength")
-        order = self.get(obj, "axisOrder", path, required=False)
-        order = (
-            None if order is _MISSING else self.axis_order(order, f"{path}.axisOrder")
-        )
-        channel = self.get(obj, "channelIndex", path, required=False)
-        channel = (
-            None if channel is _MISSING else self.int_(channel, f"{path}.channelIndex")
-        )
+        mag_path = self.field(obj, "path", path, self.str_, required=False)
+        cube = self.field(obj, "cubeLength", path, self.int_, required=False)
+        order = self.field(obj, "axisOrder", path, self.axis_order, required=False)
+        channel = self.field(obj, "channelIndex", path, self.int_, required=False)
         if len(self.issues) > n_before:
             return None
         known = ("mag", "path", "cubeLength", "axisOrder", "channelIndex")
@@ -501,12 +500,10 @@ class _Reader:
         if obj is None:
             return None
         n_before = len(self.issues)
-        name = self.get(obj, "name", path, required=True)
-        name = None if name is _MISSING else self.str_(name, f"{path}.name")
+        name = self.field(obj, "name", path, self.str_, required=True)
         bounds = self.get(obj, "bounds", path, required=True)
         bounds = None if bounds is _MISSING else self.ints(bounds, f"{path}.bounds", 2)
-        index = self.get(obj, "index", path, required=True)
-        index = None if index is _MISSING else self.int_(index, f"{path}.index")
+        index = self.field(obj, "index", path, self.int_, required=True)
         if (
             len(self.issues) > n_before
             or name is None
@@ -527,8 +524,7 @@ class _Reader:
             return None
         fields: list[str | None] = []
         for key in ("name", "path", "dataFormat"):
-            raw = self.get(obj, key, path, required=True)
-            fields.append(None if raw is _MISSING else self.str_(raw, f"{path}.{key}"))
+            fields.append(self.field(obj, key, path, self.str_, required=True))
         name, att_path, data_format = fields
         if name is None or att_path is None or data_format is None:
             return None
