@@ -191,3 +191,52 @@ def test_progress_reports_tasks_and_bytes(tmp_path: Path) -> None:
     assert writes[-1].bytes_done == writes[-1].bytes_total == 128 * 128 * 64
     assert [e.bytes_done for e in writes] == sorted(e.bytes_done for e in writes)
     assert all(e.tasks_done <= e.tasks_total for e in events)
+
+
+def test_resume_after_kill_between_create_and_first_journal_line(
+    tmp_path: Path,
+) -> None:
+    """The crash window the random-kill test hit once: an array created, nothing
+    journaled yet. The journal is begun before any op, so the rerun resumes."""
+    from wkfn.execute.executor import run_create_array
+    from wkfn.execute.journal import Journal
+    from wkfn.plan.ops import CreateArray
+
+    ds = wk.Dataset(tmp_path / "ds", voxel_size=(1, 1, 1))
+    with ds.dry_run() as rec:
+        ds.add_layer("c", "color").add_mag(1).write(
+            np.ones((32, 32, 32), np.uint8), allow_resize=True
+        )
+    root = str(tmp_path / "ds")
+    assert Journal(root, rec.plan.target).begin() is False  # the killed run's start
+    creates = [
+        op for st in rec.plan.stages for op in st.ops if isinstance(op, CreateArray)
+    ]
+    assert creates
+    for op in creates:
+        run_create_array(root, op)  # ... and its first task, then kill -9
+    wk.apply(rec.plan, tmp_path / "ds", rec.payloads)
+    assert wk.Dataset.open(tmp_path / "ds").get_layer("c").get_mag(1).read().min() == 1
+    assert not (tmp_path / "ds" / ".wkfn-journal").exists()
+
+
+@pytest.mark.parametrize("data_format", ["zarr3", "zarr", "wkw"])
+def test_resume_after_kill_inside_create_array(
+    tmp_path: Path, data_format: str
+) -> None:
+    """Killed after the array directory was made but before its metadata landed."""
+    from wkfn.execute.journal import Journal
+    from wkfn.plan.ops import CreateArray
+
+    ds = wk.Dataset(tmp_path / "ds", voxel_size=(1, 1, 1))
+    with ds.dry_run() as rec:
+        ds.add_layer("c", "color", data_format=data_format).add_mag(1).write(
+            np.ones((32, 32, 32), np.uint8), allow_resize=True
+        )
+    Journal(tmp_path / "ds", rec.plan.target).begin()
+    for st in rec.plan.stages:
+        for op in st.ops:
+            if isinstance(op, CreateArray):
+                (tmp_path / "ds" / op.path).mkdir(parents=True)
+    wk.apply(rec.plan, tmp_path / "ds", rec.payloads)
+    assert wk.Dataset.open(tmp_path / "ds").get_layer("c").get_mag(1).read().min() == 1

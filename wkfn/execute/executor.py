@@ -83,10 +83,11 @@ def resolve_path(root: str | os.PathLike[str], path: str) -> str:
 
 def run_create_array(root: str, op: CreateArray) -> None:
     """Create one array (or, with ``exist_ok``, accept an identical existing one)."""
-    from wkfn.storage.arrays import create_array, open_array, read_layout
+    from wkfn.storage.arrays import array_exists, create_array, open_array, read_layout
 
     path = resolve_path(root, op.path)
-    if op.exist_ok and os.path.exists(path):
+    # a run killed inside create_array may leave the directory without metadata
+    if op.exist_ok and array_exists(path, op.layout.data_format):
         found = read_layout(path, op.layout.data_format)
         want = op.layout
         if msgspec.structs.replace(found, shape=want.shape) != want:
@@ -361,7 +362,7 @@ def execute(
     parallel = not isinstance(pool, InlineExecutor)
     payloads = payloads or {}
     done_keys: set[str] = journal.finished() if journal is not None else set()
-    resuming = bool(done_keys)
+    resuming = journal.begin() if journal is not None else False
     if journal is not None:
         _sweep_temp_files(root_s, plan)
     created: list[CreateArray] = []

@@ -43,6 +43,17 @@ class Journal:
                 break  # the process died while writing this line
         return keys
 
+    def begin(self) -> bool:
+        """Durably mark the plan as started; True if an earlier run had started it.
+
+        Written before the first op runs, so a run killed after creating an array but
+        before finishing any task is still recognised as one to resume.
+        """
+        resuming = self.exists()
+        if not resuming:
+            self.record(())
+        return resuming
+
     def record(self, keys: Iterable[str]) -> None:
         """Durably append finished op keys."""
         if self._file is None:

@@ -480,6 +480,12 @@ def create_array(path: str | os.PathLike[str], layout: ArrayLayout) -> None:
         ) from e
 
 
+def array_exists(path: str | os.PathLike[str], data_format: str) -> bool:
+    """True once an array's metadata file is on disk (a bare directory is none)."""
+    _check_format(data_format)
+    return os.path.exists(os.path.join(os.fspath(path), _METADATA_FILE[data_format]))
+
+
 def read_layout(path: str | os.PathLike[str], data_format: str) -> ArrayLayout:
     """The layout observed on disk (zarr.json, .zarray or header.wkw)."""
     p = os.fspath(path)
