@@ -154,3 +154,51 @@ def test_dry_run_changes_nothing(tmp_path: Path, stack: Path) -> None:
     )
     assert "+ array color/1" in out.stdout
     assert not (tmp_path / "ds").exists()
+
+
+def test_executor_dask_address_runs_on_a_real_scheduler(
+    tmp_path: Path, stack: Path
+) -> None:
+    """`--executor dask://HOST:PORT` connects to a scheduler the test started."""
+    distributed = pytest.importorskip("distributed")
+    run("convert", "slices", "ds", "--voxel-size", "4,4,40", cwd=tmp_path)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        address = cluster.scheduler_address.removeprefix("tcp://")
+        run(
+            "copy-dataset",
+            "ds",
+            "copy",
+            "--data-format",
+            "zarr",
+            "--executor",
+            f"dask://{address}",
+            cwd=tmp_path,
+        )
+        with distributed.Client(cluster) as client:
+            # the workers did the work: the tasks ran in their processes
+            ran = client.run(lambda: "wkfn.execute.copy_tasks" in sys.modules)
+            assert ran and any(ran.values()), ran
+    assert run("check-equality", "ds", "copy", cwd=tmp_path).returncode == 0
+    assert wk.Dataset.open(tmp_path / "copy").get_layer("color").data_format == "zarr"
+
+
+def test_unknown_executor_is_one_line(tmp_path: Path, stack: Path) -> None:
+    run(
+        "convert",
+        "slices",
+        "ds",
+        "--voxel-size",
+        "4,4,40",
+        "--no-compress",
+        cwd=tmp_path,
+    )
+    proc = run("compress", "ds", "--executor", "ray", cwd=tmp_path, ok=False)
+    assert proc.returncode != 0 and "unknown executor 'ray'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    proc = run(
+        "compress", "ds", "--executor", "dask://127.0.0.1:9", cwd=tmp_path, ok=False
+    )
+    assert proc.returncode != 0 and "cannot reach the dask scheduler" in proc.stderr
+    assert "Traceback" not in proc.stderr

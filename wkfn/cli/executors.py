@@ -18,6 +18,7 @@ def open_executor(spec: str, jobs: int | None) -> Iterator[Executor | None]:
     ``dask://ADDRESS`` connects to a running dask scheduler; ``dask://local`` starts
     a LocalCluster with ``jobs`` workers for the duration of the command.
     """
+    check_executor_spec(spec)
     workers = jobs or os.cpu_count() or 1
     if spec == "inline":
         yield None
@@ -46,10 +47,23 @@ def open_executor(spec: str, jobs: int | None) -> Iterator[Executor | None]:
             ):
                 yield client.get_executor()
         else:
-            with Client(address) as client:  # type: ignore[no-untyped-call]
-                yield client.get_executor()
-    else:
-        raise InvalidArgumentError(
-            f"unknown executor {spec!r}: use inline, threads, processes or "
-            "dask://HOST:PORT (dask://local starts a local cluster)"
-        )
+            try:
+                client = Client(address, timeout=10)  # type: ignore[no-untyped-call]
+            except OSError as exc:
+                raise InvalidArgumentError(
+                    f"cannot reach the dask scheduler at {address}: {exc}"
+                ) from exc
+            with client:
+                yield client.get_executor()  # type: ignore[no-untyped-call]
+
+
+def check_executor_spec(spec: str) -> str:
+    """Return ``spec`` if it names an executor; raise before any work otherwise."""
+    if spec in ("inline", "threads", "processes") or (
+        spec.startswith("dask://") and len(spec) > len("dask://")
+    ):
+        return spec
+    raise InvalidArgumentError(
+        f"unknown executor {spec!r}: use inline, threads, processes or "
+        "dask://HOST:PORT (dask://local starts a local cluster)"
+    )

@@ -28,11 +28,24 @@ app = typer.Typer(
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+
+def _executor_option(spec: str) -> str:
+    """Refuse an unknown ``--executor`` at parse time, even when there is no work."""
+    from wkfn.cli.executors import check_executor_spec
+
+    try:
+        return check_executor_spec(spec)
+    except WkfnError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
 ExecutorOpt = Annotated[
     str,
     typer.Option(
         "--executor",
         help="inline | threads | processes | dask://HOST:PORT | dask://local",
+        callback=_executor_option,
     ),
 ]
 JobsOpt = Annotated[int | None, typer.Option("--jobs", help="parallel workers")]
