@@ -369,6 +369,19 @@ def _new_mag_spec(layer: LayerSpec, mag: Vec3, layout: ArrayLayout) -> MagSpec:
     )
 
 
+def _add_target_mag(
+    layer: LayerSpec, mag: Vec3, layout: ArrayLayout
+) -> tuple[CreateArray, LayerSpec]:
+    """The op creating a new resampled mag's array, and the layer listing that mag."""
+    create = CreateArray(
+        layer=layer.name,
+        mag=mag_dir_name(mag),
+        path=f"./{layer.name}/{mag_dir_name(mag)}",
+        layout=layout,
+    )
+    return create, lookup.with_mag_added(layer, _new_mag_spec(layer, mag, layout))
+
+
 def _summary(
     layer: str, created: list[Vec3], counts: list[tuple[Vec3, int]], verb: str
 ) -> list[str]:
@@ -450,15 +463,8 @@ def plan_downsample(
                 shard_shape=shard_shape,
             )
             ref_shard = reference_shard_shape(fmt, size, chunk_shape, shard_shape)
-            path = f"./{layer_name}/{mag_dir_name(target)}"
-            creates.append(
-                CreateArray(
-                    layer=layer_name, mag=mag_dir_name(target), path=path, layout=layout
-                )
-            )
-            new_layer = lookup.with_mag_added(
-                new_layer, _new_mag_spec(layer, target, layout)
-            )
+            create, new_layer = _add_target_mag(new_layer, target, layout)
+            creates.append(create)
             created.append(target)
         known[target] = layout
         if only_setup or not all(s > 0 for s in size):
@@ -565,15 +571,8 @@ def plan_upsample(
             chunk_shape=chunk_shape,
             shard_shape=shard_shape,
         )
-        path = f"./{layer_name}/{mag_dir_name(target)}"
-        creates.append(
-            CreateArray(
-                layer=layer_name, mag=mag_dir_name(target), path=path, layout=layout
-            )
-        )
-        new_layer = lookup.with_mag_added(
-            new_layer, _new_mag_spec(layer, target, layout)
-        )
+        create, new_layer = _add_target_mag(new_layer, target, layout)
+        creates.append(create)
         created.append(target)
         known[target] = layout
         if not all(s > 0 for s in size):
