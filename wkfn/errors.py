@@ -83,6 +83,10 @@ class PlanFormatError(WkfnError, ValueError):
     """A saved plan cannot be decoded (unknown version or malformed)."""
 
 
+class UnsupportedLayerError(WkfnError, NotImplementedError):
+    """The layer is of a kind whose data wkfn cannot read or write yet (n-D layers)."""
+
+
 class StorageError(WkfnError, OSError):
     """An array could not be created, opened, read or written."""
 

@@ -108,7 +108,7 @@ class Layer(LayerResampleMixin, LayerCopyMixin):
     @property
     def bounding_box(self) -> BoundingBox:
         """Mag-1 box of the layer's data."""
-        topleft, size = layer_transform.layer_box(self._spec)
+        topleft, size = layer_transform.spatial_box(self._spec)
         return BoundingBox(topleft, size)
 
     @bounding_box.setter
@@ -271,6 +271,7 @@ class Layer(LayerResampleMixin, LayerCopyMixin):
         if cached is None:
             from wkfn.storage.arrays import read_layout
 
+            layer_transform.require_spatial(self._spec)
             cached = read_layout(self._mag_path(mag), self._spec.data_format)
             self._dataset._layouts[key] = cached
         return cached
@@ -285,6 +286,7 @@ class Layer(LayerResampleMixin, LayerCopyMixin):
         return shapes
 
     def _read(self, mag: Mag, offset: Vec3, shape: Vec3) -> np.ndarray:
+        layer_transform.require_spatial(self._spec)
         path = self._mag_path(mag)
         if not os.path.exists(path):
             return np.zeros((self.num_channels, *shape), dtype=self.dtype_per_channel)

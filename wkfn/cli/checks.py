@@ -29,6 +29,8 @@ def check_dataset_on_disk(path: str | os.PathLike[str]) -> list[str]:
             if not Path(view.path).exists():
                 problems.append(f"{where}: array missing at {view.path}")
                 continue
+            if layer._spec.additional_axes:
+                continue  # n-D arrays: present is all wkfn can check
             try:
                 info = view.info
             except (OSError, ValueError, WkfnError) as exc:
@@ -65,6 +67,8 @@ def _check_ome(root: Path, props: dict[str, object]) -> list[str]:
         entry = ome._layer_mags(str(root), layer)
         if fmt not in ("zarr3", "zarr") or entry is None:
             continue
+        if layer.get("additionalAxes"):
+            continue  # wkfn writes OME metadata for (c, x, y, z) layers only
         layer_dir, mags = entry
         if fmt == "zarr3":
             file = Path(layer_dir) / "zarr.json"

@@ -224,6 +224,7 @@ def _dir_size(path: Path) -> int:
 def info_cmd(path: Annotated[Path, typer.Argument(help="dataset directory")]) -> None:
     """Layers, mags, bounding boxes, formats and sizes on disk."""
     from wkfn.api.dataset import Dataset
+    from wkfn.errors import UnsupportedLayerError
     from wkfn.plan.summary import _human
 
     ds = Dataset.open(path, read_only=True)
@@ -232,10 +233,14 @@ def info_cmd(path: Annotated[Path, typer.Argument(help="dataset directory")]) ->
     typer.echo(f"voxel size {tuple(unit.factor)} {unit.unit.value}")
     for name, layer in ds.layers.items():
         bbox = layer.bounding_box
+        extra = "".join(
+            f" {axis.name}[{axis.bounds[0]},{axis.bounds[1]})"
+            for axis in layer._spec.additional_axes
+        )
         typer.echo(
             f"layer {name}: {layer.category} {layer.dtype_per_channel} "
             f"x{layer.num_channels} {layer.data_format.value} "
-            f"bbox {tuple(bbox.topleft)}+{tuple(bbox.size)}"
+            f"bbox {tuple(bbox.topleft)}+{tuple(bbox.size)}{extra}"
         )
         for mag, view in layer.mags.items():
             try:
@@ -244,6 +249,8 @@ def info_cmd(path: Annotated[Path, typer.Argument(help="dataset directory")]) ->
                     f"chunk {tuple(info.chunk_shape)} shard {tuple(info.shard_shape)} "
                     f"{'zstd' if info.compression_mode else 'raw'}"
                 )
+            except UnsupportedLayerError:
+                layout = "n-D array (data not readable by wkfn)"
             except (OSError, ValueError) as exc:
                 layout = f"UNREADABLE ({exc})"
             size = _human(_dir_size(Path(view.path)))

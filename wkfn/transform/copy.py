@@ -41,6 +41,7 @@ from wkfn.spec.dtypes import element_class_of
 from wkfn.spec.layer import AttachmentSpec, AttachmentsSpec, LayerSpec, MagSpec
 from wkfn.spec.names import mag_dir_name, validate_layer_name
 from wkfn.transform.change import Change, make_change
+from wkfn.transform.layer import layer_box, layer_dtype
 from wkfn.transform.layout import array_shape, choose_layout
 
 Vec3 = tuple[int, int, int]
@@ -147,14 +148,9 @@ def _is_pow2(n: int) -> bool:
     return n > 0 and n & (n - 1) == 0
 
 
-def _layer_box(layer: LayerSpec) -> Box:
-    bb = layer.bounding_box
-    return bb.top_left, (bb.width, bb.height, bb.depth)
-
-
 def mag_box(layer: LayerSpec, mag: Vec3) -> Box:
     """The layer box in voxels of ``mag`` (aligned outward), as (offset, size)."""
-    topleft, size = _layer_box(layer)
+    topleft, size = layer_box(layer)
     if any(s <= 0 for s in size):
         return (0, 0, 0), (0, 0, 0)
     lo = tuple(t // m for t, m in zip(topleft, mag))
@@ -416,7 +412,7 @@ def _copy_mag_into(
     ``region`` (source mag voxels) keeps its voxel coordinates in the target;
     ``sizing_layer``'s box sizes the new array.
     """
-    topleft, size = _layer_box(sizing_layer)
+    topleft, size = layer_box(sizing_layer)
     layout = target_layout(
         source.layout, options, mag=target_mag, topleft=topleft, size=size
     )
@@ -602,13 +598,13 @@ def add_mag_as_copy(
         if exists_ok:
             return make_change(spec, spec)
         raise MagExistsError(f"mag {target_mag} already exists in layer {layer_name!r}")
-    if source.layout.dtype != _layer_dtype(layer) or (
+    if source.layout.dtype != layer_dtype(layer) or (
         source.layout.num_channels != layer.num_channels
     ):
         raise InvalidArgumentError(
             f"mag {source.path} stores {source.layout.num_channels} x "
             f"{source.layout.dtype}, layer {layer_name!r} stores "
-            f"{layer.num_channels} x {_layer_dtype(layer)}"
+            f"{layer.num_channels} x {layer_dtype(layer)}"
         )
     options = msgspec.structs.replace(
         options,
@@ -618,7 +614,7 @@ def add_mag_as_copy(
     if extend_layer_bounding_box:
         layer = _extend_box(layer, region, target_mag)
     sizing = layer
-    if not any(s > 0 for s in _layer_box(layer)[1]):
+    if not any(s > 0 for s in layer_box(layer)[1]):
         sizing = _extend_box(layer, region, target_mag)
     acc = _Parts()
     mag_spec = _copy_mag_into(
@@ -668,12 +664,6 @@ def add_mag_as_ref(
     return make_change(spec, new, summary=(f"{layer_name} +mag ref {path}",))
 
 
-def _layer_dtype(layer: LayerSpec) -> str:
-    from wkfn.spec.dtypes import dtype_per_channel_of
-
-    return dtype_per_channel_of(layer.element_class, layer.num_channels)
-
-
 def _extend_box(layer: LayerSpec, region: Box, mag: Vec3) -> LayerSpec:
     """``layer`` with its box grown to cover ``region`` (voxels of ``mag``)."""
     (ro, rs) = region
@@ -681,7 +671,7 @@ def _extend_box(layer: LayerSpec, region: Box, mag: Vec3) -> LayerSpec:
         return layer
     lo = [o * m for o, m in zip(ro, mag)]
     hi = [(o + s) * m for o, s, m in zip(ro, rs, mag)]
-    (to, ts) = _layer_box(layer)
+    (to, ts) = layer_box(layer)
     if all(s > 0 for s in ts):
         lo = [min(a, b) for a, b in zip(lo, to)]
         hi = [max(a, b + s) for a, b, s in zip(hi, to, ts)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-from wkfn.errors import InvalidArgumentError, MagExistsError
+from wkfn.errors import InvalidArgumentError, MagExistsError, UnsupportedLayerError
 from wkfn.plan.ops import CreateArray, DeletePath, PlanOp, ResizeArray
 from wkfn.spec import lookup
 from wkfn.spec.array import ArrayLayout, DataFormatName
@@ -19,10 +19,35 @@ Vec3 = tuple[int, int, int]
 AXIS_ORDER = {"c": 0, "x": 1, "y": 2, "z": 3}
 
 
-def layer_box(layer: LayerSpec) -> tuple[Vec3, Vec3]:
-    """(topleft, size) of a layer's bounding box in Mag-1 voxels."""
+def spatial_box(layer: LayerSpec) -> tuple[Vec3, Vec3]:
+    """(topleft, size) of the x/y/z part of a layer's bounding box (Mag-1 voxels)."""
     bb = layer.bounding_box
     return bb.top_left, (bb.width, bb.height, bb.depth)
+
+
+def require_spatial(layer: LayerSpec) -> None:
+    """Refuse layers with additional axes, whose arrays are not (c, x, y, z).
+
+    Raises:
+        UnsupportedLayerError: the layer is n-D (e.g. has a time axis).
+    """
+    if layer.additional_axes:
+        names = [axis.name for axis in layer.additional_axes]
+        raise UnsupportedLayerError(
+            f"layer {layer.name!r} has additional axes {names}: wkfn reads and "
+            "writes the data of (c, x, y, z) layers only; n-D layers can be opened, "
+            "listed, renamed, deleted, linked and file-copied"
+        )
+
+
+def layer_box(layer: LayerSpec) -> tuple[Vec3, Vec3]:
+    """(topleft, size) of a layer's bounding box in Mag-1 voxels, for data work.
+
+    Raises:
+        UnsupportedLayerError: the layer is n-D.
+    """
+    require_spatial(layer)
+    return spatial_box(layer)
 
 
 def layer_dtype(layer: LayerSpec) -> str:
