@@ -265,6 +265,11 @@ class Layer(LayerResampleMixin, LayerCopyMixin):
             self._dataset.path, lookup.resolve_mag_path(self._name, mag_spec)
         )
 
+    def _mag_is_foreign(self, mag: Mag) -> bool:
+        """True if the mag's files belong to another dataset (a reference)."""
+        mag_spec = lookup.get_mag(self._spec, mag.to_tuple())
+        return not layer_transform.is_local_mag(self._spec, mag_spec)
+
     def _layout(self, mag: Mag) -> ArrayLayout:
         key = (self._name, mag.to_tuple())
         cached = self._dataset._layouts.get(key)

@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 
 import msgspec
 
-from wkfn.errors import InvalidArgumentError, MagNotFoundError
+from wkfn.errors import InvalidArgumentError, MagNotFoundError, ReadOnlyError
 from wkfn.geometry.grid import ceil_div3, next_pow2
 from wkfn.plan.ops import (
     RESAMPLE_PIECE_BYTES,
@@ -43,7 +43,7 @@ from wkfn.spec.dataset import DatasetSpec
 from wkfn.spec.layer import LayerSpec, MagSpec
 from wkfn.spec.names import mag_dir_name
 from wkfn.transform.change import Change, make_change
-from wkfn.transform.layer import AXIS_ORDER, layer_box, layer_dtype
+from wkfn.transform.layer import AXIS_ORDER, is_local_mag, layer_box, layer_dtype
 from wkfn.transform.layout import (
     DEFAULT_CHUNK_SHAPE,
     DEFAULT_CHUNKS_PER_SHARD,
@@ -451,6 +451,13 @@ def plan_downsample(
                 f"{layer_name!r}. Pass allow_overwrite=True to overwrite it."
             )
         if exists:
+            target_spec = lookup.get_mag(new_layer, target)
+            if not is_local_mag(new_layer, target_spec):
+                raise ReadOnlyError(
+                    f"cannot overwrite mag {mag_dir_name(target)} of layer "
+                    f"{layer_name!r}: its files belong to another dataset "
+                    f"({target_spec.path})"
+                )
             layout = known[target]
             ref_shard = layout.shard_shape
         else:
