@@ -212,3 +212,18 @@ def test_segmentation_largest_id(tmp_path: Path) -> None:
     assert seg.largest_segment_id is None
     seg.largest_segment_id = 12.0  # type: ignore[assignment]
     assert wk.Dataset.open(tmp_path / "ds").get_layer("s").largest_segment_id == 12  # type: ignore[attr-defined]
+
+
+def test_views_on_disk_cover_written_shards_only(tmp_path: Path) -> None:
+    ds = wk.Dataset(tmp_path / "ds", voxel_size=(1, 1, 1))
+    mag = ds.add_layer("c", "color").add_mag(1, chunk_shape=16, shard_shape=32)
+    mag.write(np.ones((1, 128, 32, 32), np.uint8), allow_resize=True)
+    # an all-zero (fill value) shard is not stored
+    mag.write(np.zeros((1, 32, 32, 32), np.uint8), absolute_offset=(32, 0, 0))
+    views = mag.get_views_on_disk()
+    assert sorted(v.bounding_box.topleft.x for v in views) == [0, 64, 96]
+    assert all(not v.read_only for v in views)
+    assert all(v.read_only for v in mag.get_views_on_disk(read_only=True))
+    assert sum(int(v.read().sum()) for v in views) == 3 * 32**3
+    chunks = mag.chunk((32, 32, 32), read_only=True)
+    assert len(chunks) == 4 and all(c.read_only for c in chunks)

@@ -628,6 +628,25 @@ class Dataset(DatasetResampleMixin, DatasetCopyMixin, DatasetImagesMixin):
     def __hash__(self) -> int:
         return hash((self._path, self._read_only))
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle state for sending views to worker processes (chunk methods).
+
+        The ``executor`` is process-local (pools do not pickle) and is dropped; the
+        copy runs its plans inline. A dataset inside ``dry_run()`` is refused: a
+        copy would record into a recorder nobody applies.
+        """
+        if self._recorder is not None:
+            raise TypeError(
+                f"cannot pickle {self!r} inside dry_run()/transaction(): its "
+                "recorded changes would not reach the original dataset"
+            )
+        state = dict(self.__dict__)
+        state["executor"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
 
 def _only(items: list[Any], what: str) -> Any:
     if len(items) != 1:

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from wkfn.api._location import read_box, write_box
+from wkfn.api.chunked import ChunkedViewMixin
 from wkfn.api.copying import MagViewCopyMixin
+from wkfn.api.slices import SliceBufferMixin
 from wkfn.errors import (
     DtypeMismatchError,
     InvalidArgumentError,
@@ -90,7 +92,7 @@ def coerce_dtype(data: np.ndarray, dtype: np.dtype[Any]) -> np.ndarray:
     raise DtypeMismatchError(f"cannot store data of dtype {data.dtype} as {dtype}")
 
 
-class View:
+class View(SliceBufferMixin, ChunkedViewMixin):
     """A box of one mag of a layer. All public coordinates are Mag-1 voxels."""
 
     def __init__(
@@ -126,7 +128,11 @@ class View:
     @property
     def read_only(self) -> bool:
         """True if writes through this view are refused."""
-        return self._read_only or self._layer.read_only
+        return (
+            self._read_only
+            or self._layer.read_only
+            or self._layer._mag_is_foreign(self._mag)
+        )
 
     @property
     def info(self) -> ArrayInfo:
@@ -324,17 +330,25 @@ class View:
         return View(self._layer, self._mag, box, read_only=ro)
 
     def chunk(
-        self, chunk_shape: object, chunk_border_alignments: object = None
+        self,
+        chunk_shape: object,
+        chunk_border_alignments: object = None,
+        *,
+        read_only: bool | None = None,
     ) -> list[View]:
-        """Sub-views tiling this view (Mag-1 chunk shape)."""
+        """Sub-views tiling this view (Mag-1 chunk shape).
+
+        ``read_only`` can only make the sub-views stricter than this view.
+        """
         shape = Vec3Int.from_vec_or_int(chunk_shape)  # type: ignore[arg-type]
         align = (
             None
             if chunk_border_alignments is None
             else Vec3Int.from_vec_or_int(chunk_border_alignments)  # type: ignore[arg-type]
         )
+        ro = self.read_only or bool(read_only)
         return [
-            View(self._layer, self._mag, box, read_only=self.read_only)
+            View(self._layer, self._mag, box, read_only=ro)
             for box in self.bounding_box.chunk(shape, align)
         ]
 
@@ -424,6 +438,14 @@ class MagView(View, MagViewCopyMixin):
             for off, size in shard_boxes_on_disk(
                 self._layer._mag_path(self._mag), layout.data_format
             )
+        ]
+
+    def get_views_on_disk(self, read_only: bool | None = None) -> list[View]:
+        """One view per shard stored on disk (to process only written data)."""
+        ro = self.read_only or bool(read_only)
+        return [
+            View(self._layer, self._mag, box, read_only=ro)
+            for box in self.get_bounding_boxes_on_disk()
         ]
 
     def __repr__(self) -> str:
