@@ -4,6 +4,17 @@ A script written for ``import webknossos as wk`` runs with ``import wkfn as wk``
 addition every mutation is a printable, saveable plan (``Dataset.dry_run``).
 """
 
+from wkfn.api.attachments import (
+    AgglomerateAttachment,
+    Attachment,
+    AttachmentDataFormat,
+    Attachments,
+    ConnectomeAttachment,
+    CumsumAttachment,
+    MeshAttachment,
+    SegmentIndexAttachment,
+    SegmentStatisticsAttachment,
+)
 from wkfn.api.dataset import Dataset
 from wkfn.api.enums import (
     COLOR_CATEGORY,
@@ -14,6 +25,11 @@ from wkfn.api.enums import (
 )
 from wkfn.api.images import ConversionLayerMapping
 from wkfn.api.layer import Layer, SegmentationLayer
+from wkfn.api.layer_extras import (
+    AffineCoordinateTransformation,
+    CoordinateTransformation,
+    ThinPlateSplineCoordinateTransformation,
+)
 from wkfn.api.recorder import Recorder
 from wkfn.api.sampling_modes import SamplingModes
 from wkfn.api.toplevel import apply, make_plan_package_callable, plan_declaration
@@ -52,10 +68,18 @@ __all__ = [
     "COLOR_CATEGORY",
     "DEFAULT_DATA_FORMAT",
     "SEGMENTATION_CATEGORY",
+    "AffineCoordinateTransformation",
+    "AgglomerateAttachment",
     "ArrayInfo",
+    "Attachment",
+    "AttachmentDataFormat",
+    "Attachments",
     "BoundingBox",
+    "ConnectomeAttachment",
     "ConversionLayerMapping",
+    "CoordinateTransformation",
     "CorruptImageError",
+    "CumsumAttachment",
     "DataFormat",
     "Dataset",
     "DatasetViewConfiguration",
@@ -69,14 +93,18 @@ __all__ = [
     "LengthUnit",
     "Mag",
     "MagView",
+    "MeshAttachment",
     "NDBoundingBox",
     "Plan",
     "PropertiesError",
     "ReadOnlyError",
     "Recorder",
     "SamplingModes",
+    "SegmentIndexAttachment",
+    "SegmentStatisticsAttachment",
     "SegmentationLayer",
     "StalePlanError",
+    "ThinPlateSplineCoordinateTransformation",
     "UnsupportedImageDataError",
     "UnsupportedImageFormatError",
     "Vec3Float",

@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from wkfn.api._parse import optional_vec3 as _vec_or_none
+from wkfn.api.attachments import SegmentationAttachmentsMixin
 from wkfn.api.copying import LayerCopyMixin
 from wkfn.api.enums import DataFormat
+from wkfn.api.layer_extras import LayerExtrasMixin, SegmentationLayerExtrasMixin
 from wkfn.api.resample import LayerResampleMixin
 from wkfn.api.view import MagView
 from wkfn.errors import ConflictingArgumentsError, InvalidArgumentError, ReadOnlyError
@@ -33,7 +35,7 @@ if TYPE_CHECKING:
 Vec3 = tuple[int, int, int]
 
 
-class Layer(LayerResampleMixin, LayerCopyMixin):
+class Layer(LayerResampleMixin, LayerCopyMixin, LayerExtrasMixin):
     """A color layer (base class of :class:`SegmentationLayer`)."""
 
     def __init__(self, dataset: Dataset, name: str) -> None:
@@ -306,7 +308,9 @@ class Layer(LayerResampleMixin, LayerCopyMixin):
         )
 
 
-class SegmentationLayer(Layer):
+class SegmentationLayer(
+    SegmentationAttachmentsMixin, SegmentationLayerExtrasMixin, Layer
+):
     """A segmentation layer: adds ``largest_segment_id`` and ``mappings``."""
 
     @property

@@ -15,7 +15,7 @@ from wkfn.plan.ops import DeletePath, MovePath
 from wkfn.spec import lookup
 from wkfn.spec.dataset import DatasetId, DatasetSpec, VoxelSizeSpec
 from wkfn.spec.dtypes import allowed_dtypes, element_class_of
-from wkfn.spec.layer import BoundingBoxSpec, LayerSpec
+from wkfn.spec.layer import AttachmentSpec, AttachmentsSpec, BoundingBoxSpec, LayerSpec
 from wkfn.spec.names import validate_layer_name
 from wkfn.transform.change import Change, make_change
 
@@ -167,13 +167,45 @@ def rename_layer(spec: DatasetSpec, old: str, new_name: str) -> Change:
         else m
         for m in layer.mags
     )
-    renamed = msgspec.structs.replace(layer, name=new_name, mags=mags)
+    renamed = msgspec.structs.replace(
+        layer,
+        name=new_name,
+        mags=mags,
+        attachments=_moved_attachments(layer.attachments, prefix, f"./{new_name}/"),
+    )
     new = lookup.replace_layer(spec, old, renamed)
     return make_change(
         spec,
         new,
         [("move", [MovePath(source=f"./{old}", target=f"./{new_name}")])],
         summary=(f"~ layer {old} -> {new_name}",),
+    )
+
+
+def _moved_attachments(
+    attachments: AttachmentsSpec | None, old_prefix: str, new_prefix: str
+) -> AttachmentsSpec | None:
+    """Attachments whose files live in the moved layer directory follow it."""
+    if attachments is None:
+        return None
+
+    def move(item: AttachmentSpec) -> AttachmentSpec:
+        if not item.path.startswith(old_prefix):
+            return item
+        path = new_prefix + item.path[len(old_prefix) :]
+        return msgspec.structs.replace(item, path=path)
+
+    def move_one(item: AttachmentSpec | None) -> AttachmentSpec | None:
+        return None if item is None else move(item)
+
+    return msgspec.structs.replace(
+        attachments,
+        meshes=tuple(map(move, attachments.meshes)),
+        agglomerates=tuple(map(move, attachments.agglomerates)),
+        segment_index=move_one(attachments.segment_index),
+        segment_statistics=move_one(attachments.segment_statistics),
+        cumsum=move_one(attachments.cumsum),
+        connectomes=tuple(map(move, attachments.connectomes)),
     )
 
 
