@@ -203,8 +203,13 @@ def _run(
     } | {os.path.dirname(p) for p in made}
     existed = {p for p in [*made, *parents] if os.path.lexists(p)}
     try:
-        with _pool(executor, change.plan) as pool:
-            execute(change.plan, root, executor=pool)
+        from wkfn.execute.progress_bar import is_long, progress_bar
+
+        with (
+            _pool(executor, change.plan) as pool,
+            progress_bar(is_long(change.plan)) as progress,
+        ):
+            execute(change.plan, root, executor=pool, progress=progress)
     except BaseException:
         from wkfn.storage.files import delete_path
 

@@ -301,12 +301,16 @@ class Dataset(DatasetResampleMixin, DatasetCopyMixin, DatasetImagesMixin):
         if self._recorder is not None:
             self._recorder.record(change, payloads or {})
         else:
-            execute(
-                change.plan,
-                self._path,
-                payloads,
-                executor=executor if executor is not None else self.executor,
-            )
+            from wkfn.execute.progress_bar import is_long, progress_bar
+
+            with progress_bar(is_long(change.plan)) as progress:
+                execute(
+                    change.plan,
+                    self._path,
+                    payloads,
+                    executor=executor if executor is not None else self.executor,
+                    progress=progress,
+                )
         self._adopt(change)
 
     def _adopt(self, change: Change) -> None:

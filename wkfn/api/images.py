@@ -434,8 +434,11 @@ class DatasetImagesMixin:
             own = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
             pool = own
         capture = _Capture(pool, frames)
+        from wkfn.execute.progress_bar import progress_bar
+
         try:
-            execute(change.plan, ds._path, executor=capture)
+            with progress_bar() as progress:
+                execute(change.plan, ds._path, executor=capture, progress=progress)
         except ExecutionError as exc:
             raise _typed_failure(exc) from exc
         finally:

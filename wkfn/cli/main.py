@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -92,42 +91,9 @@ def _floats3(text: str) -> tuple[float, float, float]:
 @contextlib.contextmanager
 def _progress(enabled: bool) -> Iterator[Callable[[Any], None] | None]:
     """A rich progress bar per stage: ops done/total, bytes, rate, elapsed, ETA."""
-    if not enabled or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.progress import (
-        BarColumn,
-        DownloadColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-        TransferSpeedColumn,
-    )
+    from wkfn.execute.progress_bar import progress_bar
 
-    from wkfn.execute.executor import ProgressEvent
-
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.fields[ops]} ops"),
-        DownloadColumn(binary_units=True),
-        TransferSpeedColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        transient=False,
-    ) as bar:
-        tasks: dict[str, Any] = {}
-
-        def update(event: ProgressEvent) -> None:
-            # stages without voxel data advance by ops instead of bytes
-            total = event.bytes_total or event.tasks_total
-            done = event.bytes_done if event.bytes_total else event.tasks_done
-            ops = f"{event.tasks_done}/{event.tasks_total}"
-            if event.stage not in tasks:
-                tasks[event.stage] = bar.add_task(event.stage, total=total, ops=ops)
-            bar.update(tasks[event.stage], completed=done, total=total, ops=ops)
-
+    with progress_bar(enabled) as update:
         yield update
 
 
