@@ -17,4 +17,4 @@ export WKFN_REQUIRE_REFERENCE=1
 echo "== ruff";  .venv/bin/ruff format --check wkfn tests benchmarks examples
 .venv/bin/ruff check wkfn tests benchmarks examples
 echo "== mypy --strict wkfn"; .venv/bin/mypy --strict wkfn
-echo "== pytest"; .venv/bin/pytest -q -n 2 "$@"
+echo "== pytest"; .venv/bin/pytest -q -n 2 --durations=8 "$@"

@@ -38,7 +38,7 @@ def run_reference(code: str, **params: Any) -> Any:
         [reference_python(), "-c", prelude + textwrap.dedent(code)],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=1200,  # generous: CI machines share 2 cores between 2 test workers
         check=False,
     )
     if proc.returncode != 0:
