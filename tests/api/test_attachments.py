@@ -326,6 +326,14 @@ def test_copy_dataset_carries_attachments(
     inside = copy.resolved_path / "seg" / "meshes" / "inside"
     assert meshes["inside"].path == inside
     assert _tree(inside) == _tree(files["mesh"])
+    # referenced files outside the source are copied too (like the reference), so
+    # the copy stands on its own
+    outside = copy.resolved_path / "seg" / "meshes" / "outside"
+    assert meshes["outside"].path == outside
+    assert _tree(outside) == _tree(files["mesh"])
+    props = json.loads((copy.resolved_path / "datasource-properties.json").read_text())
+    paths = [m["path"] for m in props["dataLayers"][0]["attachments"]["meshes"]]
+    assert paths == ["./seg/meshes/inside", "./seg/meshes/outside"]
 
 
 def test_read_only_dataset_refuses(

@@ -16,6 +16,7 @@ reference).
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
 from typing import Final, Literal, get_args
 
 import msgspec
@@ -42,6 +43,7 @@ __all__ = [
     "delete_attachment",
     "entries",
     "kind_dir",
+    "map_attachments",
     "rename_attachment",
     "stored_path",
     "validate_attachment_name",
@@ -208,6 +210,22 @@ def _with_entries(
             raise InvalidArgumentError(f"{kind} holds at most one attachment")
         return msgspec.structs.replace(atts, **{kind: items[0] if items else None})
     return msgspec.structs.replace(atts, **{kind: items})
+
+
+def map_attachments(
+    atts: AttachmentsSpec,
+    fn: Callable[[AttachmentKind, AttachmentSpec], AttachmentSpec],
+) -> AttachmentsSpec:
+    """``atts`` with every attachment replaced by ``fn(kind, attachment)``.
+
+    Keeps unknown keys; used when a layer's files move (rename) or are copied.
+    """
+    out = atts
+    for kind in KINDS:
+        items = entries(atts, kind)
+        if items:
+            out = _with_entries(out, kind, tuple(fn(kind, a) for a in items))
+    return out
 
 
 def _is_empty(atts: AttachmentsSpec) -> bool:

@@ -40,6 +40,7 @@ from wkfn.spec.dataset import DatasetId, DatasetSpec, VoxelSizeSpec
 from wkfn.spec.dtypes import element_class_of
 from wkfn.spec.layer import AttachmentSpec, AttachmentsSpec, LayerSpec, MagSpec
 from wkfn.spec.names import mag_dir_name, validate_layer_name
+from wkfn.transform.attachments import AttachmentKind, copy_target
 from wkfn.transform.change import Change, make_change
 from wkfn.transform.layer import layer_box, layer_dtype
 from wkfn.transform.layout import array_shape, choose_layout
@@ -450,19 +451,24 @@ def _check_new_name(spec: DatasetSpec | None, name: str, exists_ok: bool) -> Non
 
 
 def _map_attachments(
-    source: SourceLayer, inside: Callable[[str, str], str] | None
+    source: SourceLayer,
+    inside: Callable[[str, str], str] | None,
+    outside: Callable[[AttachmentKind, AttachmentSpec, str], str] | None = None,
 ) -> AttachmentsSpec | None:
     """Attachment paths for a new layer.
 
-    Attachments inside the source layer directory get ``inside(absolute, relative)``
-    (``None``: reference them by absolute path, like all others).
+    Attachments inside the source layer directory get ``inside(absolute, relative)``;
+    other local ones ``outside(kind, attachment, absolute)``. ``None`` (and any URL):
+    referenced by absolute path.
     """
+    from wkfn.transform.attachments import map_attachments
+
     att = source.spec.attachments
     if att is None:
         return None
     prefix = source.path.rstrip("/") + "/"
 
-    def one(a: AttachmentSpec) -> AttachmentSpec:
+    def one(kind: AttachmentKind, a: AttachmentSpec) -> AttachmentSpec:
         if "://" in a.path:
             return a
         absolute = (
@@ -470,25 +476,15 @@ def _map_attachments(
             if posixpath.isabs(a.path)
             else posixpath.normpath(posixpath.join(source.root, a.path))
         )
-        if inside is not None and absolute.startswith(prefix):
-            return msgspec.structs.replace(
-                a, path=inside(absolute, absolute[len(prefix) :])
-            )
+        if absolute.startswith(prefix):
+            if inside is not None:
+                path = inside(absolute, absolute[len(prefix) :])
+                return msgspec.structs.replace(a, path=path)
+        elif outside is not None:
+            return msgspec.structs.replace(a, path=outside(kind, a, absolute))
         return msgspec.structs.replace(a, path=absolute)
 
-    def many(items: tuple[AttachmentSpec, ...]) -> tuple[AttachmentSpec, ...]:
-        return tuple(one(a) for a in items)
-
-    return AttachmentsSpec(
-        meshes=many(att.meshes),
-        agglomerates=many(att.agglomerates),
-        segment_index=None if att.segment_index is None else one(att.segment_index),
-        segment_statistics=(
-            None if att.segment_statistics is None else one(att.segment_statistics)
-        ),
-        cumsum=None if att.cumsum is None else one(att.cumsum),
-        connectomes=many(att.connectomes),
-    )
+    return map_attachments(att, one)
 
 
 def _plan_layer_copy(
@@ -530,12 +526,18 @@ def _plan_layer_copy(
     attachments = None
     if with_attachments:
 
-        def copy_one(absolute: str, rel: str) -> str:
+        def copy_inside(absolute: str, rel: str) -> str:
             target = f"./{new_name}/{rel}"
             acc.create.append(CopyTree(source=absolute, target=target))
             return target
 
-        attachments = _map_attachments(source, copy_one)
+        def copy_outside(kind: AttachmentKind, a: AttachmentSpec, absolute: str) -> str:
+            # like add_attachment_as_copy: into the new layer's kind folder
+            target = copy_target(new_name, kind, a.name, a.data_format)
+            acc.create.append(CopyTree(source=absolute, target=target))
+            return target
+
+        attachments = _map_attachments(source, copy_inside, copy_outside)
     return msgspec.structs.replace(
         source.spec,
         name=new_name,

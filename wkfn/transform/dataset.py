@@ -186,27 +186,15 @@ def _moved_attachments(
     attachments: AttachmentsSpec | None, old_prefix: str, new_prefix: str
 ) -> AttachmentsSpec | None:
     """Attachments whose files live in the moved layer directory follow it."""
-    if attachments is None:
-        return None
+    from wkfn.transform.attachments import map_attachments
 
-    def move(item: AttachmentSpec) -> AttachmentSpec:
+    def move(_kind: str, item: AttachmentSpec) -> AttachmentSpec:
         if not item.path.startswith(old_prefix):
             return item
         path = new_prefix + item.path[len(old_prefix) :]
         return msgspec.structs.replace(item, path=path)
 
-    def move_one(item: AttachmentSpec | None) -> AttachmentSpec | None:
-        return None if item is None else move(item)
-
-    return msgspec.structs.replace(
-        attachments,
-        meshes=tuple(map(move, attachments.meshes)),
-        agglomerates=tuple(map(move, attachments.agglomerates)),
-        segment_index=move_one(attachments.segment_index),
-        segment_statistics=move_one(attachments.segment_statistics),
-        cumsum=move_one(attachments.cumsum),
-        connectomes=tuple(map(move, attachments.connectomes)),
-    )
+    return None if attachments is None else map_attachments(attachments, move)
 
 
 def set_layer_view_configuration(
