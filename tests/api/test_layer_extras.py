@@ -3,7 +3,6 @@ adopting zarr arrays as mags and the deprecated mag adders (real files on disk).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import multiprocessing
 import os
@@ -510,20 +509,9 @@ def test_deprecated_mag_adders(tmp_path: Path) -> None:
 # ----------------------------------------------------------------- reference
 
 
-def _interop_helpers() -> Any:
-    """tests/interop/conftest.py, loaded by path (a site-packages ``tests`` package
-    shadows the repository's ``tests`` directory as an import name)."""
-    path = Path(__file__).resolve().parents[1] / "interop" / "conftest.py"
-    spec = importlib.util.spec_from_file_location("_wkfn_interop_conftest", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_reference_reads_what_the_extras_wrote(tmp_path: Path) -> None:
-    helpers = _interop_helpers()
-    helpers.reference_python()
+def test_reference_reads_what_the_extras_wrote(
+    tmp_path: Path, ref: Callable[..., Any]
+) -> None:
     source = tmp_path / "array"
     data = _volume(dtype="uint32")
     _tensorstore_zarr3(source, data)
@@ -535,7 +523,7 @@ def test_reference_reads_what_the_extras_wrote(tmp_path: Path) -> None:
     layer.coordinate_transformations = [
         AffineCoordinateTransformation.from_translation((1, 2, 3))
     ]
-    got = helpers.run_reference(
+    got = ref(
         """
         layer = wk.Dataset.open(P["path"]).get_layer("seg")
         before = layer.largest_segment_id

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -354,26 +353,6 @@ def test_writer_reader_roundtrip_files_on_disk(
 
 
 # ----------------------------------------------------------------- reference
-
-
-def _interop_helpers() -> Any:
-    """tests/interop/conftest.py, loaded by path (a site-packages ``tests`` package
-    shadows the repository's ``tests`` directory as an import name)."""
-    path = Path(__file__).resolve().parents[1] / "interop" / "conftest.py"
-    spec = importlib.util.spec_from_file_location("_wkfn_interop_conftest", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture
-def ref() -> Callable[..., Any]:
-    """``run_reference`` (skips, or fails with WKFN_REQUIRE_REFERENCE, when absent)."""
-    helpers = _interop_helpers()
-    helpers.reference_python()
-    run: Callable[..., Any] = helpers.run_reference
-    return run
 
 
 _REF_WRITE = """

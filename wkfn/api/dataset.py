@@ -42,6 +42,7 @@ from wkfn.spec.codec import decode_properties
 from wkfn.spec.dataset import DatasetSpec
 from wkfn.spec.dtypes import dtype_per_channel_of, element_class_of, parse_dtype
 from wkfn.spec.view_config import DatasetViewConfiguration
+from wkfn.storage import remote
 from wkfn.storage.files import read_properties_bytes
 from wkfn.transform import dataset as ds_transform
 from wkfn.transform.change import Change, make_change
@@ -121,8 +122,17 @@ class Dataset(DatasetResampleMixin, DatasetCopyMixin, DatasetImagesMixin):
         scale: tuple[float, float, float] | None = None,
         read_only: bool = False,
     ) -> None:
+        if remote.is_url(dataset_path):
+            raise ReadOnlyError(
+                f"cannot create or modify a dataset over HTTP "
+                f"({remote.redact(str(dataset_path))}); use Dataset.open(url) to "
+                "read it"
+            )
         path = _as_path(dataset_path)
-        self._path = path
+        # a Path, or a remote.UrlPath for a dataset read over HTTP (Dataset.open);
+        # typed Any because mixins hand it to local file functions, which are only
+        # reached on writable (local) datasets
+        self._path: Any = path
         self._read_only = read_only
         self._layouts: dict[tuple[str, Vec3], ArrayLayout] = {}
         self._recorder: Recorder | None = None
@@ -191,10 +201,18 @@ class Dataset(DatasetResampleMixin, DatasetCopyMixin, DatasetImagesMixin):
     ) -> Dataset:
         """Open an existing dataset.
 
+        ``dataset_path`` may be an http(s) URL under which the dataset is served
+        (``datasource-properties.json`` and zarr3 / zarr v2 mags); such a dataset is
+        always read-only, whatever ``read_only`` says (see
+        :mod:`wkfn.storage.remote` for auth via ``WK_TOKEN`` and ``?token=``).
+
         Raises:
             DatasetNotFoundError: no ``datasource-properties.json`` (FileNotFoundError).
             PropertiesError: the file is malformed (a ValueError naming every issue).
+            RemoteError: a remote dataset could not be fetched (an OSError).
         """
+        if remote.is_url(dataset_path):
+            return cls._open_remote(remote.UrlPath(str(dataset_path)))
         path = _as_path(dataset_path)
         if not (path / PROPERTIES_FILE_NAME).exists():
             raise DatasetNotFoundError(
@@ -203,6 +221,18 @@ class Dataset(DatasetResampleMixin, DatasetCopyMixin, DatasetImagesMixin):
         self = cls.__new__(cls)
         self._path = path
         self._read_only = read_only
+        self._layouts = {}
+        self._recorder = None
+        self.executor = None
+        self._spec = self._load()
+        return self
+
+    @classmethod
+    def _open_remote(cls, url: remote.UrlPath) -> Dataset:
+        """A read-only dataset whose properties and mags are read over HTTP."""
+        self = cls.__new__(cls)
+        self._path = url
+        self._read_only = True
         self._layouts = {}
         self._recorder = None
         self.executor = None
@@ -277,15 +307,31 @@ class Dataset(DatasetResampleMixin, DatasetCopyMixin, DatasetImagesMixin):
         return cls(dataset_path, voxel_size, name, exist_ok=True)
 
     def _load(self) -> DatasetSpec:
+        if isinstance(self._path, remote.UrlPath):
+            return decode_properties(
+                remote.fetch_properties(self._path),
+                source=remote.properties_source(self._path),
+            )
         data = read_properties_bytes(self._path)
         return decode_properties(data, source=str(self._path / PROPERTIES_FILE_NAME))
 
     # ------------------------------------------------------------------ state
     def _check_writable(self) -> None:
+        if isinstance(self._path, remote.UrlPath):
+            raise ReadOnlyError(
+                f"The dataset {remote.redact(str(self._path))} is read over HTTP "
+                "and therefore read-only, the changes will not be saved!"
+            )
         if self._read_only:
             raise ReadOnlyError(
                 f"The dataset {self._path} is read-only, the changes will not be saved!"
             )
+
+    def _local_path(self) -> Path:
+        """The dataset directory of a local dataset (mutations need one)."""
+        self._check_writable()
+        assert isinstance(self._path, Path)
+        return self._path
 
     def _apply(
         self,
@@ -306,7 +352,7 @@ class Dataset(DatasetResampleMixin, DatasetCopyMixin, DatasetImagesMixin):
             with progress_bar(is_long(change.plan)) as progress:
                 execute(
                     change.plan,
-                    self._path,
+                    self._local_path(),
                     payloads,
                     executor=executor if executor is not None else self.executor,
                     progress=progress,
@@ -351,7 +397,7 @@ class Dataset(DatasetResampleMixin, DatasetCopyMixin, DatasetImagesMixin):
         if self._recorder is not None:
             raise RuntimeError("dry_run/transaction blocks cannot be nested")
         spec, layouts = self._spec, dict(self._layouts)
-        recorder = Recorder(self._path, spec)
+        recorder = Recorder(self._local_path(), spec)
         self._recorder = recorder
         try:
             yield recorder
@@ -373,13 +419,14 @@ class Dataset(DatasetResampleMixin, DatasetCopyMixin, DatasetImagesMixin):
 
     # ------------------------------------------------------------------ properties
     @property
-    def path(self) -> Path:
-        """Dataset directory."""
+    def path(self) -> Any:
+        """Dataset directory: a ``pathlib.Path``, or a :class:`UrlPath` for a dataset
+        read over HTTP (the reference gives a ``UPath`` there)."""
         return self._path
 
     @property
-    def resolved_path(self) -> Path:
-        """Absolute, symlink-free dataset directory."""
+    def resolved_path(self) -> Any:
+        """Absolute, symlink-free dataset directory (the URL of a remote dataset)."""
         return self._path.resolve()
 
     @property
@@ -622,6 +669,8 @@ class Dataset(DatasetResampleMixin, DatasetCopyMixin, DatasetImagesMixin):
         return box
 
     def __repr__(self) -> str:
+        if isinstance(self._path, remote.UrlPath):
+            return f"Dataset({remote.redact(str(self._path))!r})"
         return f"Dataset({str(self._path)!r})"
 
     def __eq__(self, other: object) -> bool:

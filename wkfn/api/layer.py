@@ -26,6 +26,7 @@ from wkfn.spec import lookup
 from wkfn.spec.array import ArrayLayout
 from wkfn.spec.layer import LayerSpec
 from wkfn.spec.view_config import LayerViewConfiguration
+from wkfn.storage import remote
 from wkfn.transform import dataset as ds_transform
 from wkfn.transform import layer as layer_transform
 
@@ -262,10 +263,13 @@ class Layer(LayerResampleMixin, LayerCopyMixin, LayerExtrasMixin):
 
     # ------------------------------------------------------------------ storage
     def _mag_path(self, mag: Mag) -> str:
+        """Local path of the mag array, or its URL in a dataset read over HTTP."""
         mag_spec = lookup.get_mag(self._spec, mag.to_tuple())
-        return resolve_path(
-            self._dataset.path, lookup.resolve_mag_path(self._name, mag_spec)
-        )
+        stored = lookup.resolve_mag_path(self._name, mag_spec)
+        root = self._dataset.path
+        if isinstance(root, remote.UrlPath):
+            return remote.join(root, stored)
+        return resolve_path(root, stored)
 
     def _mag_is_foreign(self, mag: Mag) -> bool:
         """True if the mag's files belong to another dataset (a reference)."""
@@ -295,7 +299,7 @@ class Layer(LayerResampleMixin, LayerCopyMixin, LayerExtrasMixin):
     def _read(self, mag: Mag, offset: Vec3, shape: Vec3) -> np.ndarray:
         layer_transform.require_spatial(self._spec)
         path = self._mag_path(mag)
-        if not os.path.exists(path):
+        if not remote.is_url(path) and not os.path.exists(path):
             return np.zeros((self.num_channels, *shape), dtype=self.dtype_per_channel)
         from wkfn.storage.arrays import open_array
 

@@ -377,10 +377,13 @@ class MagView(View, MagViewCopyMixin):
 
     @property
     def path(self) -> Any:
-        """Filesystem path of the mag array."""
+        """Path of the mag array (a ``UrlPath`` for datasets read over HTTP)."""
         from pathlib import Path
 
-        return Path(self._layer._mag_path(self._mag))
+        from wkfn.storage.remote import UrlPath, is_url
+
+        location = self._layer._mag_path(self._mag)
+        return UrlPath(location) if is_url(location) else Path(location)
 
     def write(
         self,

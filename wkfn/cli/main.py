@@ -186,14 +186,29 @@ def _dir_size(path: Path) -> int:
 
 
 @app.command("info")
-@user_errors
-def info_cmd(path: Annotated[Path, typer.Argument(help="dataset directory")]) -> None:
+def info_command(
+    path: Annotated[
+        str, typer.Argument(help="dataset directory or http(s) URL of a dataset")
+    ],
+) -> None:
     """Layers, mags, bounding boxes, formats and sizes on disk."""
+    info_cmd(path)
+
+
+@user_errors
+def info_cmd(path: str | os.PathLike[str]) -> None:
+    """Print layers, mags, bounding boxes, formats and sizes of a dataset.
+
+    ``path`` is a directory or an http(s) URL (a str: a ``Path`` would fold the
+    URL's ``//``, which is why the CLI argument is a plain string).
+    """
     from wkfn.api.dataset import Dataset
     from wkfn.errors import UnsupportedLayerError
     from wkfn.plan.summary import _human
+    from wkfn.storage.remote import is_url
 
-    ds = Dataset.open(path, read_only=True)
+    remote = is_url(path)
+    ds = Dataset.open(path if remote else Path(path), read_only=True)
     unit = ds.voxel_size_with_unit
     typer.echo(f"dataset {ds.name!r} at {ds.path}")
     typer.echo(f"voxel size {tuple(unit.factor)} {unit.unit.value}")
@@ -219,6 +234,9 @@ def info_cmd(path: Annotated[Path, typer.Argument(help="dataset directory")]) ->
                 layout = "n-D array (data not readable by wkfn)"
             except (OSError, ValueError) as exc:
                 layout = f"UNREADABLE ({exc})"
+            if remote:  # HTTP has no directory listing to sum sizes over
+                typer.echo(f"  mag {mag.to_layer_name()}: {layout} (remote)")
+                continue
             size = _human(_dir_size(Path(view.path)))
             typer.echo(f"  mag {mag.to_layer_name()}: {layout}, {size} on disk")
 

@@ -28,9 +28,9 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from wkfn.errors import StorageError
+from wkfn.errors import ReadOnlyError, StorageError
 from wkfn.spec.array import ArrayLayout
-from wkfn.storage import tsspec
+from wkfn.storage import remote, tsspec
 from wkfn.storage.wkw_array import (
     HEADER_NAME,
     WkwArray,
@@ -108,31 +108,49 @@ def _metadata_stat(path: str) -> tuple[int, int, int] | None:
 
 
 class TensorStoreArray:
-    """A zarr3 or zarr v2 array opened through tensorstore."""
+    """A zarr3 or zarr v2 array opened through tensorstore.
+
+    ``path`` may be an http(s) URL (see :mod:`wkfn.storage.remote`): the array is
+    then read through tensorstore's ``http`` kvstore and refuses every write.
+    """
 
     def __init__(self, path: str, data_format: str) -> None:
         self.path = path
         self.data_format = data_format
+        self.remote = remote.is_url(path)
         self._meta_path = os.path.join(path, _METADATA_FILE[data_format])
         self._lock = threading.Lock()
         self._open()
 
     def _open(self) -> None:
         ts = _ts()
-        stamp = _metadata_stat(self._meta_path)
+        if self.remote:
+            stamp: tuple[int, int, int] | None = (0, 0, 0)
+            spec = remote.open_spec(self.path, self.data_format)
+        else:
+            stamp = _metadata_stat(self._meta_path)
+            spec = tsspec.open_spec(self.path, self.data_format)
         if stamp is None:
             raise StorageError(f"no {self.data_format} array at {self.path}")
         try:
-            store = ts.open(
-                tsspec.open_spec(self.path, self.data_format),
-                context=shared_context(),
-            ).result()
+            store = ts.open(spec, context=shared_context()).result()
         except Exception as e:
             raise StorageError(
-                f"cannot open {self.data_format} array {self.path}: {e}"
+                self._redact(f"cannot open {self.data_format} array {self.path}: {e}")
             ) from e
         self._set_store(store)
         self._stamp = stamp
+
+    def _redact(self, message: str) -> str:
+        """Remote messages lose their tokens (tensorstore echoes its spec)."""
+        return remote.redact(message) if self.remote else message
+
+    def _check_writable(self) -> None:
+        if self.remote:
+            raise ReadOnlyError(
+                f"cannot write {remote.redact(self.path)}: arrays read over HTTP "
+                "are read-only"
+            )
 
     def _set_store(self, store: Any) -> None:
         if store.rank != 4:
@@ -142,7 +160,10 @@ class TensorStoreArray:
         self._store = store
         hi = store.domain.exclusive_max
         self._shape: Vec3 = (int(hi[1]), int(hi[2]), int(hi[3]))
-        self._layout = _layout_from_store(self.path, self.data_format, store)
+        if self.remote:
+            self._layout = _layout_from_spec(self.path, self.data_format, store)
+        else:
+            self._layout = _layout_from_store(self.path, self.data_format, store)
 
     @property
     def layout(self) -> ArrayLayout:
@@ -181,7 +202,9 @@ class TensorStoreArray:
                 )
             return out
         except Exception as e:
-            raise StorageError(f"cannot read {self.path} at {offset}: {e}") from e
+            raise StorageError(
+                self._redact(f"cannot read {self.path} at {offset}: {e}")
+            ) from e
 
     def ensure_shape(self, hi: Vec3) -> None:
         """Grow the shape (metadata only) so that it covers ``[0, hi)``."""
@@ -200,6 +223,7 @@ class TensorStoreArray:
 
     def resize(self, shape: Vec3) -> None:
         """Grow the array shape to at least ``shape`` (metadata only, never shrinks)."""
+        self._check_writable()
         unit = self._layout.shard_shape
         want = tsspec.ceil_to_multiple(shape, unit)
         with self._lock:
@@ -235,6 +259,7 @@ class TensorStoreArray:
 
     def write(self, offset: Vec3, data: np.ndarray[Any, Any]) -> None:
         """Write ``(c, x, y, z)`` data; grows the array shape when needed."""
+        self._check_writable()
         _check_data(self._layout, offset, data)
         if 0 in data.shape:
             return
@@ -273,6 +298,7 @@ class TensorStoreArray:
 
     def write_many(self, regions: Sequence[Region]) -> None:
         """Apply writes in order, read-modify-writing each touched shard once."""
+        self._check_writable()
         regions = [(tuple(o), d) for o, d in regions if 0 not in d.shape]  # type: ignore[misc]
         if not regions:
             return
@@ -322,6 +348,11 @@ class TensorStoreArray:
 
     def shard_boxes(self) -> list[Box]:
         """One box per shard (zarr3) or chunk (zarr v2) key on disk."""
+        if self.remote:
+            raise StorageError(
+                f"cannot list the shards of {remote.redact(self.path)}: "
+                "HTTP offers no directory listing"
+            )
         shard = self._layout.shard_shape
         root = (
             os.path.join(self.path, "c") if self.data_format == "zarr3" else self.path
@@ -393,11 +424,26 @@ def _layout_from_store(path: str, data_format: str, store: Any) -> ArrayLayout:
         raise StorageError(f"cannot read array metadata {meta_file}: {e}") from e
 
 
+def _layout_from_spec(url: str, data_format: str, store: Any) -> ArrayLayout:
+    """The layout of a remote array, from the metadata tensorstore already fetched."""
+    try:
+        meta = store.spec().to_json()["metadata"]
+        if data_format == "zarr3":
+            return tsspec.layout_from_zarr3(meta)
+        return tsspec.layout_from_zarr2(meta)
+    except (ValueError, KeyError, TypeError, IndexError) as e:
+        raise StorageError(
+            f"cannot read array metadata of {remote.redact(url)}: {e}"
+        ) from e
+
+
 # --------------------------------------------------------------------------- cache
 
 _cache_lock = threading.Lock()
 _cache: dict[tuple[str, str], TensorStoreArray | WkwArray] = {}
 _alias: dict[tuple[str, str], tuple[str, str]] = {}
+_remote_cache: dict[tuple[str, str, str], TensorStoreArray] = {}
+"""Remote handles by (URL, format, token): a new WK_TOKEN opens a new handle."""
 
 
 def _resolve(path: str | os.PathLike[str]) -> str:
@@ -407,8 +453,13 @@ def _resolve(path: str | os.PathLike[str]) -> str:
 def open_array(
     path: str | os.PathLike[str], data_format: str
 ) -> TensorStoreArray | WkwArray:
-    """Open (or fetch from the per-process cache) the array at ``path``."""
+    """Open (or fetch from the per-process cache) the array at ``path``.
+
+    ``path`` may be an http(s) URL (read-only, zarr3 and zarr v2 only).
+    """
     _check_format(data_format)
+    if remote.is_url(path):
+        return _open_remote(str(path), data_format)
     key = (os.path.abspath(os.fspath(path)), data_format)
     real = _alias.get(key)
     if real is not None:
@@ -427,6 +478,18 @@ def open_array(
                 handle = TensorStoreArray(real[0], data_format)
             _cache[real] = handle
         _alias[key] = real
+    return handle
+
+
+def _open_remote(url: str, data_format: str) -> TensorStoreArray:
+    if data_format == "wkw":
+        remote.open_spec(url, data_format)  # raises the explanatory error
+    key = (url, data_format, remote.auth_token() or "")
+    with _cache_lock:
+        handle = _remote_cache.get(key)
+        if handle is None:
+            handle = TensorStoreArray(url, data_format)
+            _remote_cache[key] = handle
     return handle
 
 
@@ -453,6 +516,7 @@ def create_array(path: str | os.PathLike[str], layout: ArrayLayout) -> None:
     """Create an array (and its parent directories); fails if one exists there."""
     p = os.fspath(path)
     _check_format(layout.data_format)
+    _refuse_remote(p, "create an array")
     if layout.num_channels < 1:
         raise StorageError(f"num_channels must be >= 1, got {layout.num_channels}")
     chunk, shard = layout.chunk_shape, layout.shard_shape
@@ -487,9 +551,14 @@ def array_exists(path: str | os.PathLike[str], data_format: str) -> bool:
 
 
 def read_layout(path: str | os.PathLike[str], data_format: str) -> ArrayLayout:
-    """The layout observed on disk (zarr.json, .zarray or header.wkw)."""
-    p = os.fspath(path)
+    """The layout observed on disk (zarr.json, .zarray or header.wkw).
+
+    For an http(s) URL the array is opened (and cached) and its layout returned.
+    """
     _check_format(data_format)
+    if remote.is_url(path):
+        return open_array(path, data_format).layout
+    p = os.fspath(path)
     if data_format == "wkw":
         return read_wkw_layout(p)
     meta_file = os.path.join(p, _METADATA_FILE[data_format])
@@ -503,6 +572,14 @@ def read_layout(path: str | os.PathLike[str], data_format: str) -> ArrayLayout:
         raise StorageError(f"no {data_format} array at {p}") from e
     except (OSError, ValueError, KeyError, TypeError, IndexError) as e:
         raise StorageError(f"cannot read array metadata {meta_file}: {e}") from e
+
+
+def _refuse_remote(path: str, what: str) -> None:
+    if remote.is_url(path):
+        raise ReadOnlyError(
+            f"cannot {what} at {remote.redact(path)}: datasets read over HTTP "
+            "are read-only"
+        )
 
 
 def write_regions(
@@ -523,6 +600,7 @@ def shard_boxes_on_disk(path: str | os.PathLike[str], data_format: str) -> list[
 def delete_array(path: str | os.PathLike[str]) -> None:
     """Remove an array directory; a symlink is unlinked, never followed."""
     p = os.fspath(path)
+    _refuse_remote(p, "delete")
     forget(p)
     if os.path.islink(p):
         os.unlink(p)

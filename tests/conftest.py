@@ -1,4 +1,5 @@
-"""Running snippets in the reference library's own environment (a subprocess)."""
+"""Shared fixtures: running snippets in the reference library's own environment
+(a subprocess), for the interop tests in every test folder."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 
 _CANDIDATES = [
     os.environ.get("WKFN_REFERENCE_PYTHON", ""),
-    str(Path(__file__).resolve().parents[2] / ".venv-ref" / "bin" / "python"),
+    str(Path(__file__).resolve().parents[1] / ".venv-ref" / "bin" / "python"),
     "/work/refvenv/bin/python",
 ]
 
