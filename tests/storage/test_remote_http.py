@@ -573,3 +573,72 @@ def test_reference_reads_the_same_over_http(
                 hashlib.sha256(data.tobytes()).hexdigest(),
             ]
     assert theirs == mine
+
+
+# ------------------------------------------------------------------ copies and refs
+
+
+def test_copy_dataset_from_http_to_local(
+    dataset_dir: Path, serve: Callable[..., Server], tmp_path: Path
+) -> None:
+    """A remote dataset copied (and converted) to local disk: same voxels."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    server = serve(dataset_dir)
+    local = wk.Dataset.open(dataset_dir / "ds", read_only=True)
+    remote_ds = wk.Dataset.open(server.url("ds/"))
+    with ThreadPoolExecutor(2) as pool:
+        same = remote_ds.copy_dataset(tmp_path / "same", executor=pool)
+    converted = remote_ds.copy_dataset(tmp_path / "wkw", data_format="wkw")
+    for copy in (same, converted):
+        reopened = wk.Dataset.open(copy.path)
+        assert not reopened.read_only
+        for name, want in local.layers.items():
+            got = reopened.get_layer(name)
+            assert got.bounding_box == want.bounding_box
+            for mag, view in want.mags.items():
+                _assert_same(got.get_mag(mag).read(), view.read())
+    assert wk.Dataset.open(tmp_path / "wkw").get_layer("color").data_format == "wkw"
+    # the data came over HTTP (no file copies are possible there)
+    assert any(r.path.startswith("/ds/color/1/") for r in server.log)
+
+
+def test_layer_as_ref_to_http_reads_remotely_and_stays_read_only(
+    dataset_dir: Path, serve: Callable[..., Server], tmp_path: Path
+) -> None:
+    server = serve(dataset_dir)
+    remote_ds = wk.Dataset.open(server.url("ds/"))
+    ds = wk.Dataset(tmp_path / "local", voxel_size=(11.2, 11.2, 25.0))
+    layer = ds.add_layer_as_ref(remote_ds.get_layer("segmentation"))
+    props = json.loads((tmp_path / "local" / PROPS).read_text())
+    paths = [m["path"] for m in props["dataLayers"][0]["mags"]]
+    assert paths == [server.url("ds/segmentation/1"), server.url("ds/segmentation/2")]
+    reopened = wk.Dataset.open(tmp_path / "local").get_layer("segmentation")
+    want = wk.Dataset.open(dataset_dir / "ds").get_layer("segmentation")
+    _assert_same(reopened.get_mag(1).read(), want.get_mag(1).read())
+    assert layer.get_mag(1).read_only
+    with pytest.raises(ReadOnlyError):
+        layer.get_mag(1).write(np.zeros((8, 8, 8), np.uint32))
+
+
+def test_attachments_of_a_remote_layer_are_referenced_by_url(
+    serve: Callable[..., Server], tmp_path: Path
+) -> None:
+    root = tmp_path / "served"
+    ds = wk.Dataset(root / "ds", voxel_size=(1, 1, 1))
+    seg = ds.add_layer("seg", "segmentation", dtype="uint32", largest_segment_id=3)
+    seg.add_mag(1).write(np.full((32, 32, 32), 3, np.uint32), allow_resize=True)
+    mesh_dir = tmp_path / "meshfile"
+    mesh_dir.mkdir()
+    (mesh_dir / "zarr.json").write_text("{}")
+    assert isinstance(seg, wk.SegmentationLayer)
+    seg.attachments.add_attachment_as_copy(
+        wk.MeshAttachment.from_path_and_name(mesh_dir, "m", data_format="zarr3")
+    )
+    server = serve(root)
+    copy = wk.Dataset.open(server.url("ds/")).copy_dataset(tmp_path / "copy")
+    layer = copy.get_layer("seg")
+    assert isinstance(layer, wk.SegmentationLayer)
+    (mesh,) = layer.attachments.meshes
+    assert str(mesh.path) == server.url("ds/seg/meshes/m")
+    assert layer.get_mag(1).read().min() == 3

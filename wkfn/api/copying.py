@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import posixpath
 import uuid
 import warnings
 from collections.abc import Iterable, Iterator
@@ -35,6 +36,7 @@ from wkfn.plan.ops import CopyRegion, CopyTree, CreateArray, LinkPath
 from wkfn.plan.plan import Plan
 from wkfn.spec import lookup
 from wkfn.spec.names import validate_layer_name
+from wkfn.storage import remote
 from wkfn.transform import copy as copy_transform
 from wkfn.transform.change import Change
 from wkfn.transform.copy import CopyOptions, SourceLayer, SourceMag
@@ -120,7 +122,7 @@ def _source_mag(layer: Layer, mag: Mag, *, absolute: bool = True) -> SourceMag:
     spec = lookup.get_mag(layer._spec, mag.to_tuple())
     rel = lookup.resolve_mag_path(layer.name, spec)
     path = layer._mag_path(mag)
-    if absolute:
+    if absolute and not remote.is_url(path):
         path = os.path.abspath(path)
     layout = layer._layout(mag)
     try:
@@ -138,14 +140,16 @@ def _source_mag(layer: Layer, mag: Mag, *, absolute: bool = True) -> SourceMag:
 def _source_layer(layer: Layer, *, with_mags: bool = True) -> SourceLayer:
     from wkfn.geometry import Mag
 
-    root = os.path.abspath(layer.dataset.path)
+    path = layer.dataset.path
+    # a dataset read over HTTP keeps its URL (copies of it decode and re-encode)
+    root = str(path) if remote.is_url(path) else os.path.abspath(path)
     mags: tuple[SourceMag, ...] = ()
     if with_mags:
         mags = tuple(_source_mag(layer, Mag(m.mag)) for m in layer._spec.mags)
     return SourceLayer(
         spec=layer._spec,
         root=root,
-        path=os.path.join(root, layer.name),
+        path=posixpath.join(root, layer.name),
         mags=mags,
     )
 
@@ -154,16 +158,24 @@ def _ref_mag_paths(
     layer: Layer, target_root: Path, make_relative: bool
 ) -> dict[Vec3, str]:
     """Resolved paths of the layer's mags, absolute or relative to ``target_root``."""
+    from wkfn.geometry import Mag
+
     out: dict[Vec3, str] = {}
     base = os.path.realpath(target_root)
     for m in layer._spec.mags:
         rel = lookup.resolve_mag_path(layer.name, m)
-        if "://" in rel:
-            out[m.mag] = rel
+        location = layer._mag_path(Mag(m.mag))
+        if remote.is_url(location):
+            out[m.mag] = location  # a URL stays a URL, relative to nothing
             continue
         real = os.path.realpath(resolve_path(layer.dataset.path, rel))
         out[m.mag] = os.path.relpath(real, base) if make_relative else real
     return out
+
+
+def _absolute_location(path: str) -> str:
+    """A URL as it is; a local path absolute and symlink-free."""
+    return path if remote.is_url(path) else os.path.realpath(path)
 
 
 def _region_ops(plan: Plan) -> int:
@@ -635,7 +647,9 @@ class DatasetCopyMixin:
         me = _as_dataset(self)
         me._check_writable()
         layer = _as_layer(foreign_layer)
-        if os.path.realpath(layer.dataset.path) == os.path.realpath(me.path):
+        if not remote.is_url(layer.dataset.path) and os.path.realpath(
+            layer.dataset.path
+        ) == os.path.realpath(me.path):
             raise InvalidArgumentError(
                 "cannot add a layer of the same dataset as a reference"
             )
@@ -866,7 +880,7 @@ class LayerCopyMixin:
             me.name,
             _source_mag(view.layer, view.mag),
             view.layer._spec,
-            path=os.path.realpath(view.layer._mag_path(view.mag)),
+            path=_absolute_location(view.layer._mag_path(view.mag)),
             mag=target,
             extend_layer_bounding_box=extend_layer_bounding_box,
         )

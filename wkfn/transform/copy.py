@@ -420,7 +420,8 @@ def _copy_mag_into(
     name = mag_dir_name(target_mag)
     path = f"./{layer_name}/{name}"
     src_desc = f"{source.path} ({describe_layout(source.layout)})"
-    if same_storage(source.layout, layout):
+    # files are copied as they are only from a local source (no listing over HTTP)
+    if same_storage(source.layout, layout) and "://" not in source.path:
         acc.create.append(CopyTree(source=source.path, target=path))
         acc.summary.append(f"{layer_name}/{name}: {src_desc} -> {path} (file copy)")
     else:
@@ -471,6 +472,11 @@ def _map_attachments(
     def one(kind: AttachmentKind, a: AttachmentSpec) -> AttachmentSpec:
         if "://" in a.path:
             return a
+        if "://" in source.root:  # a dataset read over HTTP: reference the URL
+            url = source.root.rstrip("/") + "/" + a.path.removeprefix("./")
+            return (
+                a if posixpath.isabs(a.path) else msgspec.structs.replace(a, path=url)
+            )
         absolute = (
             a.path
             if posixpath.isabs(a.path)
