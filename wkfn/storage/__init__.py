@@ -7,5 +7,9 @@ Modules:
     ome: root group files and per-layer OME-NGFF metadata.
     files: atomic writes of ``datasource-properties.json``, delete and move.
 
-Importing this package is cheap; tensorstore and wkw load on first use.
+tensorstore is imported with this package (about 30 ms): the first read or write of
+a session should not pay for it (the reference pays it at import as well). wkw and
+the image libraries still load on first use.
 """
+
+import tensorstore as _tensorstore  # noqa: F401  (see the docstring)
