@@ -538,6 +538,27 @@ def test_cli_info_reads_a_url(dataset_dir: Path, serve: Callable[..., Server]) -
     assert "not found" in missing.output
 
 
+def test_cli_copies_a_url_to_disk(
+    dataset_dir: Path, serve: Callable[..., Server], tmp_path: Path
+) -> None:
+    """`wkfn copy-dataset URL DIR` downloads; `check-equality` compares URL and copy."""
+    from typer.testing import CliRunner
+
+    import wkfn.cli.commands  # noqa: F401  (registers copy-dataset)
+    from wkfn.cli.main import app
+
+    server = serve(dataset_dir)
+    target = tmp_path / "copy"
+    copied = CliRunner().invoke(
+        app, ["copy-dataset", server.url("ds"), str(target), "--data-format", "wkw"]
+    )
+    assert copied.exit_code == 0, copied.output
+    assert wk.Dataset.open(target).get_layer("color").data_format == "wkw"
+    same = CliRunner().invoke(app, ["check-equality", server.url("ds"), str(target)])
+    assert same.exit_code == 0, same.output
+    assert "the datasets are equal" in same.output
+
+
 # --------------------------------------------------------------------------- reference
 
 _REF_READ = """

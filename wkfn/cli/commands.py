@@ -182,7 +182,9 @@ def compress_cmd(
 @app.command("copy-dataset")
 @user_errors
 def copy_dataset_cmd(
-    source: Annotated[Path, typer.Argument(help="source dataset")],
+    source: Annotated[
+        str, typer.Argument(help="source dataset: a directory or an http(s) URL")
+    ],
     target: Annotated[Path, typer.Argument(help="new dataset")],
     data_format: Annotated[str | None, typer.Option("--data-format")] = None,
     chunk_shape: Annotated[str | None, typer.Option("--chunk-shape")] = None,

@@ -258,8 +258,8 @@ def check_cmd(path: Annotated[Path, typer.Argument(help="dataset directory")]) -
 @app.command("check-equality")
 @user_errors
 def check_equality_cmd(
-    source: Path,
-    target: Path,
+    source: Annotated[str, typer.Argument(help="a dataset directory or URL")],
+    target: Annotated[str, typer.Argument(help="a dataset directory or URL")],
     layer_name: Annotated[str | None, typer.Option("--layer-name")] = None,
 ) -> None:
     """Compare two datasets voxel by voxel (all layers, or one)."""
@@ -276,7 +276,7 @@ def check_equality_cmd(
 @app.command("export-as-tiff")
 @user_errors
 def export_as_tiff_cmd(
-    source: Path,
+    source: Annotated[str, typer.Argument(help="a dataset directory or URL")],
     target: Path,
     layer_name: Annotated[str, typer.Option("--layer-name")] = "color",
     mag: Annotated[str, typer.Option("--mag")] = "1",
