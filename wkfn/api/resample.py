@@ -41,6 +41,11 @@ def _mag(value: object, name: str) -> Vec3:
         raise InvalidArgumentError(f"{name}: {exc}") from None
 
 
+def _chain(start: Vec3, targets: Sequence[Vec3]) -> list[tuple[Vec3, Vec3]]:
+    """Steps ``start -> t0 -> t1 -> ...``: each target is made from the one before."""
+    return list(zip([start, *targets[:-1]], targets))
+
+
 def _interpolation(mode: object, category: str) -> str:
     if not isinstance(mode, str):
         raise InvalidArgumentError(f"interpolation_mode must be a string, got {mode!r}")
@@ -220,7 +225,7 @@ class LayerResampleMixin:
             self._align_mags(align_with_other_layers),
         )
         self._check_scheme(start, ladder, force_sampling_scheme)
-        steps = list(zip([start, *ladder[:-1]], ladder))
+        steps = _chain(start, ladder)
         change = self._plan_steps(
             steps,
             interpolation_mode=interpolation,
@@ -312,7 +317,7 @@ class LayerResampleMixin:
                     f"{mag_dir_name(prev)}"
                 )
             prev = t
-        steps = list(zip([start, *targets[:-1]], targets))
+        steps = _chain(start, targets)
         change = self._plan_steps(
             steps,
             interpolation_mode=interpolation_mode,
@@ -344,7 +349,7 @@ class LayerResampleMixin:
         finest, rest = mags[0].to_tuple(), [m.to_tuple() for m in mags[1:]]
         if not rest:
             return
-        steps = list(zip([finest, *rest[:-1]], rest))
+        steps = _chain(finest, rest)
         change = self._plan_steps(
             steps,
             interpolation_mode=interpolation_mode,
@@ -409,7 +414,7 @@ class LayerResampleMixin:
             self._align_mags(align_with_other_layers),
         )
         targets = [*list(reversed(ladder))[1:], finest]
-        steps = list(zip([start, *targets[:-1]], targets))
+        steps = _chain(start, targets)
         change = planner.plan_upsample(
             layer._dataset._spec,
             layer.name,

@@ -392,6 +392,25 @@ def _summary(
     return out
 
 
+def _checked_step(
+    step: Step, known: Mapping[Vec3, ArrayLayout], layer_name: str, verb: str
+) -> tuple[Vec3, Vec3]:
+    """A ``(source, target)`` step with valid mags whose source exists (or is made
+    by an earlier step).
+
+    Raises:
+        MagNotFoundError: the source mag is unknown.
+    """
+    source = check_mag(step[0], "from_mag")
+    target = check_mag(step[1], "target mag")
+    if source not in known:
+        raise MagNotFoundError(
+            f"Failed to {verb} data. The from_mag ({mag_dir_name(source)}) "
+            f"does not exist in layer {layer_name!r}"
+        )
+    return source, target
+
+
 def plan_downsample(
     spec: DatasetSpec,
     layer_name: str,
@@ -431,14 +450,8 @@ def plan_downsample(
     created: list[Vec3] = []
     stages: list[tuple[str, list[PlanOp]]] = []
     counts: list[tuple[Vec3, int]] = []
-    for source, target in steps:
-        source = check_mag(source, "from_mag")
-        target = check_mag(target, "target mag")
-        if source not in known:
-            raise MagNotFoundError(
-                f"Failed to downsample data. The from_mag ({mag_dir_name(source)}) "
-                f"does not exist in layer {layer_name!r}"
-            )
+    for step in steps:
+        source, target = _checked_step(step, known, layer_name, "downsample")
         if any(t < s for s, t in zip(source, target)):
             raise InvalidArgumentError(
                 f"Failed to downsample data. The from_mag ({mag_dir_name(source)}) "
@@ -552,14 +565,8 @@ def plan_upsample(
     created: list[Vec3] = []
     stages: list[tuple[str, list[PlanOp]]] = []
     counts: list[tuple[Vec3, int]] = []
-    for source, target in steps:
-        source = check_mag(source, "from_mag")
-        target = check_mag(target, "target mag")
-        if source not in known:
-            raise MagNotFoundError(
-                f"Failed to upsample data. The from_mag ({mag_dir_name(source)}) "
-                f"does not exist in layer {layer_name!r}"
-            )
+    for step in steps:
+        source, target = _checked_step(step, known, layer_name, "upsample")
         if any(t > s for s, t in zip(source, target)):
             raise InvalidArgumentError(
                 f"Failed to upsample data. The target mag ({mag_dir_name(target)}) "
