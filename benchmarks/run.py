@@ -1,7 +1,7 @@
 """Benchmark runner: wkfn vs. the reference ``webknossos`` 4.3.3, side by side.
 
     python benchmarks/run.py [--group io|downsample|copy|images|all] [--repeat 3]
-        [--ref-python /work/refvenv/bin/python] [--wkfn-python PY] [--size 512]
+        [--ref-python .venv-ref/bin/python] [--wkfn-python PY] [--size 512]
         [--only NAME ...] [--lib both|wkfn|webknossos] [--out results.json]
 
 Every measurement is a fresh process (``run_one.py``); wkfn and reference runs are
@@ -35,7 +35,9 @@ from benchmarks.workloads import GROUPS, Workload, select  # noqa: E402
 
 REF = "webknossos"
 WKFN = "wkfn"
-DEFAULT_REF_PY = "/work/refvenv/bin/python"
+DEFAULT_REF_PY = str(
+    Path(__file__).resolve().parents[1] / ".venv-ref" / "bin" / "python"
+)
 
 
 def _log(msg: str) -> None:

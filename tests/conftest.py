@@ -23,23 +23,34 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "wkfn"))
 
-_CANDIDATES = [
-    os.environ.get("WKFN_REFERENCE_PYTHON", ""),
-    str(Path(__file__).resolve().parents[1] / ".venv-ref" / "bin" / "python"),
-    "/work/refvenv/bin/python",
-]
+# The environment tests/run.sh builds beside the checkout, unless overridden.
+_DEFAULT_REFERENCE = (
+    Path(__file__).resolve().parents[1] / ".venv-ref" / "bin" / "python"
+)
+
+
+def reference_required() -> bool:
+    """True in CI (``CI=true``) or when ``WKFN_REQUIRE_REFERENCE`` is set: a missing
+    reference environment is then a failure, never a silent skip."""
+    flag = os.environ.get("WKFN_REQUIRE_REFERENCE", "").lower()
+    return flag not in ("", "0", "false") or os.environ.get("CI", "").lower() in (
+        "1",
+        "true",
+    )
 
 
 def reference_python() -> str:
-    """Interpreter with `webknossos` installed; skip (or fail in CI) when absent."""
-    for cand in _CANDIDATES:
-        if cand and Path(cand).exists():
-            return cand
-    if os.environ.get("WKFN_REQUIRE_REFERENCE"):
+    """Interpreter with `webknossos` installed (``WKFN_REFERENCE_PYTHON``, else the
+    checkout's ``.venv-ref``); skipped when absent, failed when required."""
+    cand = os.environ.get("WKFN_REFERENCE_PYTHON") or str(_DEFAULT_REFERENCE)
+    if Path(cand).exists():
+        return cand
+    if reference_required():
         pytest.fail(
-            "the reference library is required but WKFN_REFERENCE_PYTHON is unset"
+            f"the reference library is required but {cand} does not exist; "
+            "run `bash tests/run.sh` (it builds .venv-ref) or set WKFN_REFERENCE_PYTHON"
         )
-    pytest.skip("reference library `webknossos` not available")
+    pytest.skip(f"reference library `webknossos` not available at {cand}")
 
 
 def run_reference(code: str, **params: Any) -> Any:
@@ -56,6 +67,12 @@ def run_reference(code: str, **params: Any) -> Any:
     if proc.returncode != 0:
         raise AssertionError(f"reference failed:\n{proc.stderr[-4000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="session")
+def ref_python() -> str:
+    """Path of the reference environment's interpreter (skips/fails when absent)."""
+    return reference_python()
 
 
 @pytest.fixture

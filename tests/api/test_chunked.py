@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import os
 import pickle
 import subprocess
 import sys
@@ -498,20 +497,9 @@ if __name__ == "__main__":
 """
 
 
-def _reference_python() -> str | None:
-    path = os.environ.get("WKFN_REFERENCE_PYTHON", "/work/refvenv/bin/python")
-    if Path(path).exists():
-        return path
-    if os.environ.get("WKFN_REQUIRE_REFERENCE"):
-        pytest.fail(f"reference python {path!r} is required but missing")
-    return None
-
-
 @pytest.mark.reference
-def test_chunk_boxes_match_the_reference(tmp_path: Path) -> None:
-    python = _reference_python()
-    if python is None:
-        pytest.skip("reference library `webknossos` not available")
+def test_chunk_boxes_match_the_reference(tmp_path: Path, ref_python: str) -> None:
+    python = ref_python
     script = tmp_path / "ref_chunks.py"
     script.write_text(_REFERENCE_SCRIPT)
     proc = subprocess.run(

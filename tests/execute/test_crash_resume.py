@@ -9,7 +9,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -21,14 +20,33 @@ from wkfn.execute.journal import JOURNAL_DIR
 KILLS = int(os.environ.get("WKFN_CRASH_KILLS", "50"))
 
 APPLY_SCRIPT = """
-import sys
+import os, signal, sys
 from concurrent.futures import ThreadPoolExecutor
 import wkfn
 import wkfn.execute.executor as ex
+from wkfn.execute.journal import Journal
 ex.TARGET_TASK_BYTES = 1 << 15   # many small tasks: many places to die in
+kill_at, mode = int(sys.argv[3]), sys.argv[4]
+done = 0
+durable_record = Journal.record
+
+def record(self, keys):
+    # Die by progress, not by the clock: just before the kill_at-th journal line
+    # (that task's writes are on disk, the journal does not say so yet) or just
+    # after it (durable, and nothing later has started to be acknowledged).
+    global done
+    if mode == "before" and done == kill_at:
+        os.kill(os.getpid(), signal.SIGKILL)
+    durable_record(self, keys)
+    done += 1
+    if mode == "after" and done == kill_at:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+Journal.record = record
 plan, payloads = wkfn.load_plan(sys.argv[2])
 with ThreadPoolExecutor(2) as pool:
     wkfn.apply(plan, sys.argv[1], payloads, executor=pool)
+print(done)
 """
 
 
@@ -74,11 +92,16 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return base, plan_dir
 
 
-def run_apply(target: Path, plan_dir: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-c", APPLY_SCRIPT, str(target), str(plan_dir)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+def run_apply(
+    target: Path, plan_dir: Path, kill_at: int = -1, mode: str = "never"
+) -> subprocess.CompletedProcess[str]:
+    args = [str(target), str(plan_dir), str(kill_at), mode]
+    return subprocess.run(
+        [sys.executable, "-c", APPLY_SCRIPT, *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 
@@ -88,10 +111,10 @@ def test_kill_at_random_points_then_resume(
     base, plan_dir = scenario
     reference = tmp_path / "reference"
     shutil.copytree(base, reference)
-    started = time.perf_counter()
-    proc = run_apply(reference, plan_dir)
-    assert proc.wait(timeout=120) == 0, proc.stderr.read() if proc.stderr else ""
-    duration = time.perf_counter() - started
+    done = run_apply(reference, plan_dir)
+    assert done.returncode == 0, done.stderr
+    lines = int(done.stdout.strip().splitlines()[-1])  # journal lines of a full run
+    assert lines > 20, "the plan must give many places to die in"
     expected = snapshot(reference)
     assert wk.Dataset.open(reference).name == "after"
 
@@ -101,18 +124,21 @@ def test_kill_at_random_points_then_resume(
     for i in range(KILLS):
         target = tmp_path / f"run{i}"
         shutil.copytree(base, target)
-        proc = run_apply(target, plan_dir)
-        time.sleep(float(rng.uniform(0.2 * duration, duration)))
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-            killed_mid_run += 1
-        proc.wait(timeout=60)
+        # every point of progress can be chosen: after the journal's opening line
+        # (0 tasks done) up to after the last task's line (properties not written)
+        mode = "before" if i % 2 else "after"
+        kill_at = int(rng.integers(1 if mode == "after" else 0, lines + 1))
+        if mode == "before":
+            kill_at = min(kill_at, lines - 1)
+        proc = run_apply(target, plan_dir, kill_at, mode)
+        assert proc.returncode == -signal.SIGKILL, (kill_at, mode, proc.stderr)
+        killed_mid_run += 1
         # whatever happened, the dataset opens (in its old or new state)
         opened = wk.Dataset.open(target)
         assert opened.name in ("after", "base")
-        wk.apply(plan, target, payloads)  # resume (or a no-op when it had finished)
-        assert snapshot(target) == expected, f"run {i} differs after resume"
+        wk.apply(plan, target, payloads)  # resume
+        assert snapshot(target) == expected, f"run {i} ({mode} {kill_at}) differs"
         assert not (target / JOURNAL_DIR).exists()
         shutil.rmtree(target)
     print(f"\n{KILLS} runs, {killed_mid_run} killed mid-run, all resumed identically")
-    assert killed_mid_run >= KILLS // 2
+    assert killed_mid_run == KILLS

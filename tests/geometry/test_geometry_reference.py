@@ -1,17 +1,15 @@
 """Compare geometry results with the reference library ``webknossos`` 4.3.3.
 
-The reference runs in its own virtualenv (``WKFN_REFERENCE_PYTHON``, default
-``/work/refvenv/bin/python``) in one subprocess; the test is skipped when it is not
-available unless ``WKFN_REQUIRE_REFERENCE=1``.
+The reference runs in its own virtualenv (the ``ref_python`` fixture of
+``tests/conftest.py``: ``WKFN_REFERENCE_PYTHON`` or the checkout's ``.venv-ref``) in
+one subprocess; a missing environment fails the test in CI.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import random
 import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -87,15 +85,6 @@ json.dump(out, sys.stdout)
 """
 
 
-def _reference_python() -> str | None:
-    path = os.environ.get("WKFN_REFERENCE_PYTHON", "/work/refvenv/bin/python")
-    if Path(path).exists():
-        return path
-    if os.environ.get("WKFN_REQUIRE_REFERENCE") == "1":
-        pytest.fail(f"reference python {path!r} is required but missing")
-    return None
-
-
 def _random_box(rng: random.Random) -> list[list[int]]:
     return [
         [rng.randint(-20, 20) for _ in range(3)],
@@ -126,10 +115,8 @@ def _cases() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def reference() -> tuple[dict[str, Any], dict[str, Any]]:
-    python = _reference_python()
-    if python is None:
-        pytest.skip("reference webknossos environment not available")
+def reference(ref_python: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    python = ref_python
     cases = _cases()
     proc = subprocess.run(
         [python, "-c", REF_SCRIPT],

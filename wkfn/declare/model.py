@@ -26,6 +26,7 @@ from typing import Any, Literal
 import msgspec
 
 from wkfn.errors import DeclarationError
+from wkfn.spec.schema import strip_generated_docs
 
 Vec3List = tuple[int, int, int]
 
@@ -155,7 +156,7 @@ def check_declaration(decl: DatasetDecl) -> list[tuple[str, str]]:
 
 def declaration_schema() -> dict[str, Any]:
     """JSON Schema of the declaration format."""
-    schema = msgspec.json.schema(DatasetDecl)
+    schema = strip_generated_docs(msgspec.json.schema(DatasetDecl))
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "wkfn dataset declaration"
     return schema

@@ -8,11 +8,12 @@ from typing import Any
 import msgspec
 
 from wkfn.plan.plan import PLAN_FORMAT_VERSION, Plan
+from wkfn.spec.schema import strip_generated_docs
 
 
 def plan_schema() -> dict[str, Any]:
     """The JSON Schema (Draft 2020-12) of ``plan.json``."""
-    schema = msgspec.json.schema(Plan)
+    schema = strip_generated_docs(msgspec.json.schema(Plan))
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = f"wkfn plan, format version {PLAN_FORMAT_VERSION}"
     return schema

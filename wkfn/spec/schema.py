@@ -14,7 +14,7 @@ import msgspec
 
 from wkfn.spec.dataset import DatasetSpec
 
-__all__ = ["properties_schema", "render_schema"]
+__all__ = ["properties_schema", "render_schema", "strip_generated_docs"]
 
 _BIGINT_ENVELOPE: dict[str, Any] = {
     "type": "object",
@@ -28,6 +28,20 @@ _BIGINT_ENVELOPE: dict[str, Any] = {
 }
 
 
+def strip_generated_docs(schema: dict[str, Any]) -> dict[str, Any]:
+    """Drop the ``title`` / ``description`` that msgspec derives from class docstrings.
+
+    How docstrings are rendered changes between msgspec releases (0.23 cleans them
+    differently from 0.19), so keeping them would make the committed schemas depend on
+    the generator's version instead of on wkfn's Structs. The structure (types,
+    required keys, enums, defaults) is what the schema promises; it stays.
+    """
+    for definition in schema.get("$defs", {}).values():
+        definition.pop("title", None)
+        definition.pop("description", None)
+    return schema
+
+
 def properties_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a modern ``datasource-properties.json``.
 
@@ -39,7 +53,7 @@ def properties_schema() -> dict[str, Any]:
         >>> schema["$defs"]["LayerSpec"]["additionalProperties"]
         True
     """
-    schema: dict[str, Any] = msgspec.json.schema(DatasetSpec)
+    schema: dict[str, Any] = strip_generated_docs(msgspec.json.schema(DatasetSpec))
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "datasource-properties.json"
     for definition in schema.get("$defs", {}).values():
