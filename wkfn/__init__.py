@@ -31,6 +31,7 @@ from wkfn.api.layer_extras import (
     ThinPlateSplineCoordinateTransformation,
 )
 from wkfn.api.recorder import Recorder
+from wkfn.api.remote_dataset import RemoteDataset, RemoteMetadata
 from wkfn.api.sampling_modes import SamplingModes
 from wkfn.api.toplevel import apply, make_plan_package_callable, plan_declaration
 from wkfn.api.view import ArrayInfo, MagView, View
@@ -58,6 +59,21 @@ from wkfn.geometry import (
     VoxelSize,
 )
 from wkfn.plan.plan import Plan
+from wkfn.remote import (
+    DatasetNameRefusedError,
+    LayerToLink,
+    RemoteDatasetNotFoundError,
+    RemoteFolder,
+    Team,
+    UploadFailedError,
+    WebknossosAuthError,
+    WebknossosError,
+    WebknossosNotFoundError,
+    WebknossosRequestError,
+    WebknossosServerError,
+    login,
+    webknossos_context,
+)
 from wkfn.spec.view_config import DatasetViewConfiguration, LayerViewConfiguration
 
 __version__ = "0.1.0"
@@ -65,6 +81,21 @@ __version__ = "0.1.0"
 make_plan_package_callable()  # wkfn.plan(spec, path) plans a declaration
 
 __all__ = [
+    "DatasetNameRefusedError",
+    "LayerToLink",
+    "RemoteDataset",
+    "RemoteDatasetNotFoundError",
+    "RemoteFolder",
+    "RemoteMetadata",
+    "Team",
+    "UploadFailedError",
+    "WebknossosAuthError",
+    "WebknossosError",
+    "WebknossosNotFoundError",
+    "WebknossosRequestError",
+    "WebknossosServerError",
+    "login",
+    "webknossos_context",
     "COLOR_CATEGORY",
     "DEFAULT_DATA_FORMAT",
     "SEGMENTATION_CATEGORY",

@@ -26,7 +26,15 @@ from pathlib import Path
 from typing import Any
 
 from . import rawdata, uploads
-from .state import ApiError, JsonDict, State, error_body, new_id, safe_relpath
+from .state import (
+    ApiError,
+    DatasetRecord,
+    JsonDict,
+    State,
+    error_body,
+    new_id,
+    safe_relpath,
+)
 
 API_VERSION = 16
 """WEBKNOSSOS HTTP API version whose shapes this server implements."""
@@ -401,6 +409,8 @@ def _handler(server: Server) -> type[http.server.BaseHTTPRequestHandler]:
                 data,
                 {"Content-Type": "application/octet-stream", "MISSING-BUCKETS": "[]"},
             )
+        if method == "POST" and r == "/datasets/reserveManualUpload":
+            reserve_manual(parse_body(body), token)
         if method == "POST" and r == "/datasets/upload/dataset/reserveUpload":
             uploads.reserve(state, token, parse_body(body))
             raise _Reply(200, b"", {})
@@ -422,6 +432,37 @@ def _handler(server: Server) -> type[http.server.BaseHTTPRequestHandler]:
                 raise ApiError(404, f"Dataset {m.group(2)} not in {m.group(1)}")
             state.reloads.append((m.group(1), m.group(2)))
             raise _Reply(200, b"", {})
+
+    def reserve_manual(body: Any, token: str | None) -> None:
+        user = state.require_user(token)
+        if not isinstance(body, dict):
+            raise ApiError(400, "expected a JSON object")
+        name, org = str(body.get("datasetName")), str(body.get("organization"))
+        if org != user.organization:
+            raise ApiError(403, f"you may not add datasets to organization {org}")
+        if state.name_problems(name):
+            raise ApiError(400, "; ".join(state.name_problems(name)))
+        folder = str(body.get("folderId") or state.root_folder(org).id)
+        if folder not in state.folders:
+            raise ApiError(400, f"folder {folder} does not exist")
+        teams = [str(t) for t in body.get("initialTeamIds") or []]
+        if any(t not in state.teams for t in teams):
+            raise ApiError(400, "unknown team id")
+        with state.lock:
+            directory = state._free_directory(org, name)
+            path = state.root / org / directory
+            path.mkdir()
+            rec = DatasetRecord(
+                id=new_id(),
+                name=name,
+                directory_name=directory,
+                organization=org,
+                folder_id=folder,
+                path=path,
+                team_ids=teams,
+            )
+            state.datasets[rec.id] = rec
+        raise _json({"id": rec.id, "directoryName": directory})
 
     def serve_zarr(rec: Any, rel: str, headers: dict[str, str]) -> None:
         rel = rel.rstrip("/")

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from wkfn.api import remote_verbs
 from wkfn.api.copying import DatasetCopyMixin
 from wkfn.api.enums import DEFAULT_DATA_FORMAT, parse_data_format
 from wkfn.api.images import DatasetImagesMixin
@@ -193,6 +194,15 @@ class Dataset(DatasetResampleMixin, DatasetCopyMixin, DatasetImagesMixin):
         )
         execute(change.plan, path)
         self._spec = change.spec
+
+    # ------------------------------------------------------------------ server
+    open_remote = classmethod(remote_verbs.open_remote)
+    download = classmethod(remote_verbs.download)
+    upload = remote_verbs.upload
+    get_remote_datasets = staticmethod(remote_verbs.get_remote_datasets)
+    explore_and_add_remote = classmethod(remote_verbs.explore_and_add_remote)
+    trigger_reload_in_datastore = classmethod(remote_verbs.trigger_reload_in_datastore)
+    announce_manual_upload = classmethod(remote_verbs.announce_manual_upload)
 
     # ------------------------------------------------------------------ opening
     @classmethod

@@ -33,6 +33,7 @@ import contextlib
 import os
 import posixpath
 import re
+import threading
 import time
 import urllib.parse
 from pathlib import PurePath
@@ -227,23 +228,45 @@ def redact(text: str) -> str:
     """``text`` with token query values and the ``WK_TOKEN`` value replaced."""
     pattern = "|".join(re.escape(p) for p in TOKEN_PARAMS)
     out = re.sub(rf"((?:[?&]|%3F|%26)(?:{pattern})=)[^&#\s\"']+", r"\1***", text)
-    token = os.environ.get(TOKEN_ENV)
-    if token:
-        out = out.replace(token, "***")
+    for token in (os.environ.get(TOKEN_ENV), *_tokens.values()):
+        if token:
+            out = out.replace(token, "***")
     return out
 
 
 # --------------------------------------------------------------------------- auth
 
+_tokens: dict[str, str] = {}
+_tokens_lock = threading.Lock()
 
-def auth_token() -> str | None:
-    """The user token from ``WK_TOKEN`` (None when unset or empty)."""
+
+def register_token(prefix: str, token: str | None) -> None:
+    """Send ``token`` as ``X-Auth-Token`` to every URL starting with ``prefix``.
+
+    Used by :mod:`wkfn.remote` for a WEBKNOSSOS dataset opened in a context with a
+    token: its reads keep the token after the ``with`` block ends, and the token
+    goes only to that server. ``None`` forgets the prefix.
+    """
+    with _tokens_lock:
+        if token:
+            _tokens[prefix] = token
+        else:
+            _tokens.pop(prefix, None)
+
+
+def auth_token(url: str | None = None) -> str | None:
+    """The token for ``url``: a registered one (longest prefix), else ``WK_TOKEN``."""
+    if url is not None:
+        with _tokens_lock:
+            best = max((p for p in _tokens if url.startswith(p)), key=len, default=None)
+            if best is not None:
+                return _tokens[best]
     return os.environ.get(TOKEN_ENV) or None
 
 
-def auth_headers() -> dict[str, str]:
-    """Headers every request carries: ``X-Auth-Token`` when a token is set."""
-    token = auth_token()
+def auth_headers(url: str | None = None) -> dict[str, str]:
+    """Headers a request to ``url`` carries: ``X-Auth-Token`` when a token is set."""
+    token = auth_token(url)
     return {AUTH_HEADER: token} if token else {}
 
 
@@ -278,8 +301,8 @@ def _status_error(url: str, status: int, reason: str, attempts: int) -> RemoteEr
         )
     if status in (401, 403):
         hint = (
-            "the token in WK_TOKEN was refused"
-            if auth_token()
+            "the token was refused"
+            if auth_token(url)
             else f"set the {TOKEN_ENV} environment variable or add ?token=... "
             "to the URL"
         )
@@ -310,7 +333,7 @@ def fetch_bytes(url: str) -> bytes:
     read = _timeout_seconds()
     timeout = httpx.Timeout(read, connect=min(CONNECT_TIMEOUT_SECONDS, read))
     with httpx.Client(
-        timeout=timeout, headers=auth_headers(), follow_redirects=True
+        timeout=timeout, headers=auth_headers(url), follow_redirects=True
     ) as client:
         attempt = 0
         while True:
@@ -369,7 +392,7 @@ def kvstore_spec(url: str) -> JsonDict:
     and sends the query on every request); the token goes in ``headers``.
     """
     spec: JsonDict = {"driver": "http", "base_url": url}
-    token = auth_token()
+    token = auth_token(url)
     if token:
         spec["headers"] = [f"{AUTH_HEADER}: {token}"]
     return spec
@@ -412,4 +435,5 @@ __all__ = [
     "open_spec",
     "properties_source",
     "redact",
+    "register_token",
 ]
