@@ -46,8 +46,10 @@ def _metadata_entry(key: str, value: Any) -> dict[str, Any]:
 def _metadata_value(entry: Mapping[str, Any]) -> MetadataValue:
     value = entry.get("value")
     if entry.get("type") == "string[]":
-        return list(value or [])
-    return value  # type: ignore[no-any-return]
+        return [str(v) for v in value or []]
+    if isinstance(value, str | int | float):
+        return value
+    return str(value)
 
 
 class RemoteMetadata(MutableMapping[str, Any]):
@@ -224,7 +226,7 @@ class RemoteDataset(Dataset):
 
     # ------------------------------------------------------------------ properties
     @property
-    def name(self) -> str:  # type: ignore[override]
+    def name(self) -> str:
         """The dataset's name on the server; assigning renames it there."""
         return str(self._info()["name"])
 
@@ -323,7 +325,8 @@ class RemoteDataset(Dataset):
     def folder(self) -> RemoteFolder:
         """The folder holding the dataset; assign a RemoteFolder to move it."""
         folder_id = str(self._info().get("folderId"))
-        return run_in(self._context, RemoteFolder.get_by_id, folder_id)  # type: ignore[no-any-return]
+        folder: RemoteFolder = run_in(self._context, RemoteFolder.get_by_id, folder_id)
+        return folder
 
     @folder.setter
     def folder(self, folder: RemoteFolder | str) -> None:
@@ -360,13 +363,13 @@ class RemoteDataset(Dataset):
 
     # ------------------------------------------------------------------ verbs
     def download(self, *args: Any, **kwargs: Any) -> Any:
-        """Download (part of) this dataset; see :func:`wkfn.remote.download.download`."""
+        """Download (part of) this dataset (see ``wkfn.remote.download``)."""
         from wkfn.remote.download import download_remote
 
         return download_remote(self, *args, **kwargs)
 
     @classmethod
-    def list(  # noqa: A003 (reference name)
+    def list(
         cls,
         organization_id: str | None = None,
         tags: str | Sequence[str] | None = None,

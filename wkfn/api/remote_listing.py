@@ -150,7 +150,8 @@ def announce_manual_upload(
     token: str | None = None,
 ) -> None:
     """Deprecated seed API: reserve a dataset whose files an admin places on the
-    datastore's disk by hand (``POST {datastore}/data/v15/datasets/reserveManualUpload``).
+    datastore's disk by hand
+    (``POST {datastore}/data/v15/datasets/reserveManualUpload``).
 
     Creates the dataset entry (name, teams, folder) before the files exist; call
     :func:`trigger_reload_in_datastore` once they are in place.

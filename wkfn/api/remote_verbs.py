@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 def open_remote(
     cls: Any,
+    /,
     dataset_name_or_url: str,
     organization_id: str | None = None,
     sharing_token: str | None = None,
@@ -44,6 +45,7 @@ def open_remote(
 
 def download(
     cls: Any,
+    /,
     dataset_name_or_url: str,
     organization_id: str | None = None,
     sharing_token: str | None = None,
@@ -80,6 +82,7 @@ def download(
 
 def upload(
     self: Any,
+    /,
     new_dataset_name: str | None = None,
     layers_to_link: list[Any] | None = None,
     jobs: int | None = None,
@@ -118,6 +121,7 @@ def get_remote_datasets(
 
 def explore_and_add_remote(
     cls: Any,
+    /,
     dataset_uri: str | os.PathLike[str],
     dataset_name: str,
     folder_path: str | None = None,
@@ -131,6 +135,7 @@ def explore_and_add_remote(
 
 def trigger_reload_in_datastore(
     cls: Any,
+    /,
     dataset_name: str | None = None,
     organization: str | None = None,
     token: str | None = None,
@@ -144,6 +149,7 @@ def trigger_reload_in_datastore(
 
 def announce_manual_upload(
     cls: Any,
+    /,
     dataset_name: str,
     organization: str,
     initial_team_ids: list[str],

@@ -240,7 +240,8 @@ def api_version(ctx: Context | None = None) -> int:
     shared = [v for v in SUPPORTED_API_VERSIONS if oldest <= v <= newest]
     if not shared:
         raise WebknossosError(
-            f"the WEBKNOSSOS server at {ctx.url} speaks API versions {oldest}-{newest}; "
+            f"the WEBKNOSSOS server at {ctx.url} speaks API versions "
+            f"{oldest}-{newest}; "
             f"wkfn speaks {min(SUPPORTED_API_VERSIONS)}-{max(SUPPORTED_API_VERSIONS)}",
             url=f"{ctx.url}/api/buildinfo",
         )

@@ -89,7 +89,7 @@ def _clean_url(url: str) -> str:
     return text
 
 
-class webknossos_context(ContextDecorator):  # noqa: N801 (reference name)
+class webknossos_context(ContextDecorator):
     """Use another server, token or timeout inside a ``with`` block or function.
 
     Args:

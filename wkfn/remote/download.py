@@ -107,7 +107,7 @@ def plan_download(
                 raise MagNotFoundError(
                     f"layer {name!r} of {remote!r} has no mag "
                     f"{', '.join(str(m) for m in missing)} (it has "
-                    f"{', '.join(str(m) for m in sorted(have, key=lambda m: m.to_tuple()))})"
+                    f"{', '.join(sorted(str(m) for m in have))})"
                 )
             keep = tuple(m for m in src.mags if Mag(m.mag) in wanted)
         spec = msgspec.structs.replace(

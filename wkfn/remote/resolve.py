@@ -92,7 +92,8 @@ def resolve(
 def _from_url(text: str, outer: Context, depth: int = 0) -> Resolved:
     parts = urllib.parse.urlsplit(text)
     query = urllib.parse.parse_qs(parts.query)
-    token = (query.get("token") or query.get("sharingToken") or [None])[0]
+    tokens = query.get("token") or query.get("sharingToken") or []
+    token = tokens[0] if tokens else None
     path = urllib.parse.unquote(parts.path)
     m = _SHORT_LINK.fullmatch(path)
     if m and depth == 0:

@@ -38,6 +38,7 @@ from wkfn.errors import InvalidArgumentError
 from wkfn.remote import api
 from wkfn.remote.client import (
     WebknossosError,
+    api_url,
     WebknossosRequestError,
     datastore_url,
     redact,
@@ -332,7 +333,7 @@ def upload_dataset(
     ctx = current()
     valid, problems = api.is_valid_new_name(plan.name, ctx)
     if not valid:
-        url = api.api_url(f"/datasets/{plan.name}/isValidNewName", ctx)
+        url = api_url(f"/datasets/{plan.name}/isValidNewName", ctx)
         raise DatasetNameRefusedError(
             f"the server refuses the dataset name {plan.name!r}: "
             + ("; ".join(problems) or "no reason given"),
