@@ -1,0 +1,285 @@
+"""The test server is faithful: the reference client (webknossos 4.3.3) runs the same
+scenarios against it as wkfn and gets the same results.
+
+Each scenario runs once with the reference (a subprocess in its own environment)
+and once with wkfn, against the same running test server. A scenario the reference
+fails is a bug in the test server (the assertion shows the reference's traceback).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from remote_helpers import ORG, SAMPLE_NAME, TOKEN, Wk
+
+import wkfn as wk
+
+pytestmark = pytest.mark.reference
+
+# One summary function, written in the API both libraries share, so both sides
+# describe a dataset the same way.
+SUMMARY = """
+def summary(ds):
+    out = {}
+    for name, layer in sorted(ds.layers.items()):
+        bb = layer.bounding_box
+        mags = {}
+        for mag, view in sorted(layer.mags.items(), key=lambda kv: kv[0].to_tuple()):
+            data = view.read()
+            mags[mag.to_layer_name()] = [
+                int(data.astype("uint64").sum()),
+                hashlib.sha256(np.ascontiguousarray(data).tobytes()).hexdigest(),
+                list(data.shape),
+            ]
+        out[name] = {
+            "category": layer.category,
+            "dtype": str(layer.dtype_per_channel),
+            "bbox": [list(bb.topleft.to_tuple()), list(bb.size.to_tuple())],
+            "mags": mags,
+        }
+    return out
+"""
+_ns: dict[str, Any] = {"hashlib": hashlib, "np": np}
+exec(SUMMARY, _ns)
+summary = _ns["summary"]
+
+
+READ_SCENARIO = (
+    SUMMARY
+    + """
+import warnings
+warnings.simplefilter("ignore")
+out = {}
+with wk.webknossos_context(url=P["url"], token=P["token"]):
+    by_name = wk.RemoteDataset.open(P["name"])
+    out["by_name"] = summary(by_name)
+    out["by_id"] = summary(wk.RemoteDataset.open(P["id"]))
+    out["by_url"] = summary(wk.RemoteDataset.open(P["url"] + "/datasets/" + P["id"] + "/view"))
+    out["by_old_url"] = summary(
+        wk.RemoteDataset.open(P["url"] + "/datasets/" + P["org"] + "/" + P["name"])
+    )
+    box = wk.BoundingBox((20, 30, 10), (32, 20, 16))
+    region = by_name.get_layer("color").get_mag(1).read(absolute_bounding_box=box)
+    out["region"] = hashlib.sha256(np.ascontiguousarray(region).tobytes()).hexdigest()
+    out["list_ids"] = sorted(wk.RemoteDataset.list().keys())
+    out["list_tag"] = sorted(wk.RemoteDataset.list(tags="tagged").keys())
+    out["url"] = by_name.url
+    sharing = by_name.sharing_token
+    out["sharing_token"] = sharing
+# a sharing link opens without a user token
+link = P["url"] + "/datasets/" + P["id"] + "?token=" + sharing
+out["by_link"] = summary(wk.RemoteDataset.open(link))
+print(json.dumps(out))
+"""
+)
+
+TRANSFER_SCENARIO = (
+    SUMMARY
+    + """
+import warnings
+warnings.simplefilter("ignore")
+out = {}
+with wk.webknossos_context(url=P["url"], token=P["token"]):
+    wk.RemoteDataset.open(P["id"]).download(path=P["download"])
+    out["download"] = summary(wk.Dataset.open(P["download"]))
+    up = wk.Dataset.open(P["download"]).upload(new_dataset_name=P["upload_name"])
+    out["upload"] = summary(up)
+    out["upload_name"] = up.name
+print(json.dumps(out, default=str))
+"""
+)
+
+
+def _wkfn_read_scenario(wkserver: Wk, params: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    with wk.webknossos_context(url=params["url"], token=params["token"]):
+        by_name = wk.Dataset.open_remote(params["name"])
+        out["by_name"] = summary(by_name)
+        out["by_id"] = summary(wk.Dataset.open_remote(params["id"]))
+        out["by_url"] = summary(
+            wk.Dataset.open_remote(f"{params['url']}/datasets/{params['id']}/view")
+        )
+        out["by_old_url"] = summary(
+            wk.Dataset.open_remote(
+                f"{params['url']}/datasets/{params['org']}/{params['name']}"
+            )
+        )
+        box = wk.BoundingBox((20, 30, 10), (32, 20, 16))
+        region = by_name.get_layer("color").get_mag(1).read(absolute_bounding_box=box)
+        out["region"] = hashlib.sha256(
+            np.ascontiguousarray(region).tobytes()
+        ).hexdigest()
+        out["list_ids"] = sorted(wk.RemoteDataset.list().keys())
+        out["list_tag"] = sorted(wk.RemoteDataset.list(tags="tagged").keys())
+        out["url"] = by_name.url
+        sharing = by_name.sharing_token
+        out["sharing_token"] = sharing
+    link = f"{params['url']}/datasets/{params['id']}?token={sharing}"
+    out["by_link"] = summary(wk.Dataset.open_remote(link))
+    return out
+
+
+def _wkfn_transfer_scenario(params: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    with wk.webknossos_context(url=params["url"], token=params["token"]):
+        wk.Dataset.download(params["id"], path=params["download"])
+        out["download"] = summary(wk.Dataset.open(params["download"]))
+        up = wk.Dataset.open(params["download"]).upload(
+            new_dataset_name=params["upload_name"]
+        )
+        out["upload"] = summary(up)
+        out["upload_name"] = up.name
+    return out
+
+
+def test_reference_and_wkfn_read_download_upload_alike(
+    wkserver: Wk, ref: Any, tmp_path: Path
+) -> None:
+    state = wkserver.server.state
+    tagged = state.add_dataset_from(wkserver.sample_path, ORG, "tagged_one")
+    tagged.tags = ["tagged", "other"]
+    params = {
+        "url": wkserver.url,
+        "token": TOKEN,
+        "name": SAMPLE_NAME,
+        "id": wkserver.sample.id,
+        "org": ORG,
+    }
+    theirs = ref(READ_SCENARIO, **params)
+    ours = _wkfn_read_scenario(wkserver, params)
+    theirs |= ref(
+        TRANSFER_SCENARIO,
+        **params,
+        download=str(tmp_path / "ref_download"),
+        upload_name="uploaded_by_ref",
+    )
+    ours |= _wkfn_transfer_scenario(
+        {
+            **params,
+            "download": str(tmp_path / "wkfn_download"),
+            "upload_name": "uploaded_by_wkfn",
+        }
+    )
+    local = summary(wk.Dataset.open(wkserver.sample_path))
+    for key in ("by_name", "by_id", "by_url", "by_old_url", "by_link"):
+        assert theirs[key] == local, key
+        assert ours[key] == local, key
+    assert ours["region"] == theirs["region"]
+    assert (
+        ours["list_ids"]
+        == theirs["list_ids"]
+        == sorted([wkserver.sample.id, tagged.id])
+    )
+    assert ours["list_tag"] == theirs["list_tag"] == [tagged.id]
+    assert (
+        ours["url"] == theirs["url"] == f"{wkserver.url}/datasets/{wkserver.sample.id}"
+    )
+    assert ours["sharing_token"] == theirs["sharing_token"]  # one token per dataset
+    assert ours["download"] == theirs["download"] == local
+    assert theirs["upload"] == local
+    assert ours["upload"] == local
+    assert (theirs["upload_name"], ours["upload_name"]) == (
+        "uploaded_by_ref",
+        "uploaded_by_wkfn",
+    )
+
+
+PROPERTY_SCENARIO = """
+import warnings
+warnings.simplefilter("ignore")
+with wk.webknossos_context(url=P["url"], token=P["token"]):
+    ds = wk.RemoteDataset.open(dataset_id=P["id"])
+    if P["write"]:
+        ds.description = "written by the reference"
+        ds.tags = ["ref", "x"]
+        ds.is_public = True
+        ds.metadata = {"species": "mouse", "age": 42, "labels": ["a", "b"]}
+        ds.metadata["extra"] = "one more"
+        ds.allowed_teams = [P["team"]]
+        ds.folder = wk.RemoteFolder.get_by_path(P["folder"])
+        ds.name = "renamed_by_ref"
+    out = {
+        "name": ds.name,
+        "description": ds.description,
+        "tags": list(ds.tags),
+        "is_public": ds.is_public,
+        "metadata": dict(ds.metadata),
+        "teams": sorted(t.id for t in ds.allowed_teams),
+        "folder": ds.folder.id,
+    }
+print(json.dumps(out))
+"""
+
+
+def _wkfn_properties(url: str, dataset_id: str) -> dict[str, Any]:
+    with wk.webknossos_context(url=url, token=TOKEN):
+        ds = wk.Dataset.open_remote(dataset_id)
+        return {
+            "name": ds.name,
+            "description": ds.description,
+            "tags": list(ds.tags),
+            "is_public": ds.is_public,
+            "metadata": dict(ds.metadata),
+            "teams": sorted(t.id for t in ds.allowed_teams),
+            "folder": ds.folder.id,
+        }
+
+
+def test_property_changes_round_trip_between_reference_and_wkfn(
+    wkserver: Wk, ref: Any
+) -> None:
+    state = wkserver.server.state
+    team = sorted(t.id for t in state.teams.values() if t.organization == ORG)
+    published = next(f for f in state.folders.values() if f.name == "Published")
+    params = {
+        "url": wkserver.url,
+        "token": TOKEN,
+        "id": wkserver.sample.id,
+        "team": team[0],
+        "folder": f"{ORG}/Published",
+    }
+    written = ref(PROPERTY_SCENARIO, **params, write=True)
+    expected = {
+        "name": "renamed_by_ref",
+        "description": "written by the reference",
+        "tags": ["ref", "x"],
+        "is_public": True,
+        "metadata": {
+            "species": "mouse",
+            "age": 42,
+            "labels": ["a", "b"],
+            "extra": "one more",
+        },
+        "teams": [team[0]],
+        "folder": published.id,
+    }
+    assert written == expected
+    assert _wkfn_properties(wkserver.url, wkserver.sample.id) == expected
+
+    with wk.webknossos_context(url=wkserver.url, token=TOKEN):
+        ds = wk.Dataset.open_remote(wkserver.sample.id)
+        ds.description = "written by wkfn"
+        ds.tags = ["wkfn"]
+        ds.is_public = False
+        ds.metadata = {"species": "fly"}
+        ds.metadata["count"] = 7
+        del ds.metadata["species"]
+        ds.allowed_teams = [wk.Team.get_by_name(f"{ORG}_lab_b")]
+        ds.folder = wk.RemoteFolder.get_root()
+        ds.display_name = "renamed_by_wkfn"
+    lab_b = next(t.id for t in state.teams.values() if t.name == f"{ORG}_lab_b")
+    read_back = ref(PROPERTY_SCENARIO, **params, write=False)
+    assert read_back == {
+        "name": "renamed_by_wkfn",
+        "description": "written by wkfn",
+        "tags": ["wkfn"],
+        "is_public": False,
+        "metadata": {"count": 7},
+        "teams": [lab_b],
+        "folder": state.root_folder(ORG).id,
+    }
+    assert read_back == _wkfn_properties(wkserver.url, wkserver.sample.id)
