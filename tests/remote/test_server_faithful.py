@@ -58,7 +58,8 @@ with wk.webknossos_context(url=P["url"], token=P["token"]):
     by_name = wk.RemoteDataset.open(P["name"])
     out["by_name"] = summary(by_name)
     out["by_id"] = summary(wk.RemoteDataset.open(P["id"]))
-    out["by_url"] = summary(wk.RemoteDataset.open(P["url"] + "/datasets/" + P["id"] + "/view"))
+    view_url = P["url"] + "/datasets/" + P["id"] + "/view"
+    out["by_url"] = summary(wk.RemoteDataset.open(view_url))
     out["by_old_url"] = summary(
         wk.RemoteDataset.open(P["url"] + "/datasets/" + P["org"] + "/" + P["name"])
     )

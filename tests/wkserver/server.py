@@ -18,6 +18,7 @@ import http.server
 import json
 import re
 import threading
+import time
 import urllib.parse
 from dataclasses import dataclass, field
 from email.parser import BytesParser
@@ -47,6 +48,7 @@ class Fault:
     pattern: str
     status: int
     count: int
+    skip: int = 0
 
 
 @dataclass
@@ -63,14 +65,20 @@ class Server:
     state: State
     faults: list[Fault] = field(default_factory=list)
     log: list[Logged] = field(default_factory=list)
+    delay: float = 0.0
+    """Seconds to wait before answering a zarr streaming read (slow server)."""
     _httpd: http.server.ThreadingHTTPServer | None = None
 
     @property
     def url(self) -> str:
         return self.state.url
 
-    def fail(self, method: str, pattern: str, status: int, count: int = 1) -> None:
-        self.faults.append(Fault(method, pattern, status, count))
+    def fail(
+        self, method: str, pattern: str, status: int, count: int = 1, skip: int = 0
+    ) -> None:
+        """Answer ``count`` matching requests with ``status`` (0: drop the
+        connection), after letting the first ``skip`` matching ones through."""
+        self.faults.append(Fault(method, pattern, status, count, skip))
 
     def requests(self, method: str, pattern: str) -> list[Logged]:
         return [
@@ -133,20 +141,15 @@ def _handler(server: Server) -> type[http.server.BaseHTTPRequestHandler]:
             body = self.rfile.read(length) if length else b""
             entry = Logged(self.command, path, query, dict(self.headers.items()))
             server.log.append(entry)
-            for fault in server.faults:
-                if (
-                    fault.count > 0
-                    and fault.method == self.command
-                    and re.search(fault.pattern, path)
-                ):
-                    fault.count -= 1
-                    entry.status = fault.status
-                    if fault.status == 0:
-                        self.close_connection = True
-                        self.connection.close()
-                        return
-                    self._send(_Reply(fault.status, error_body("injected"), {}))
+            injected = _injected(server, self.command, path)
+            if injected is not None:
+                entry.status = injected
+                if injected == 0:
+                    self.close_connection = True
+                    self.connection.close()
                     return
+                self._send(_Reply(injected, error_body("injected"), {}))
+                return
             try:
                 route(
                     self.command,
@@ -399,6 +402,8 @@ def _handler(server: Server) -> type[http.server.BaseHTTPRequestHandler]:
         m = re.fullmatch(r"/zarr/([0-9a-f]{24})/?(.*)", r)
         if m and method in ("GET", "HEAD"):
             rec = state.readable(m.group(1), data_token, query.get("token"))
+            if server.delay:
+                time.sleep(server.delay)
             serve_zarr(rec, m.group(2), headers)
         m = re.fullmatch(r"/datasets/([0-9a-f]{24})/layers/([^/]+)/data", r)
         if m and method == "GET":
@@ -501,6 +506,23 @@ def _handler(server: Server) -> type[http.server.BaseHTTPRequestHandler]:
         )
 
     return Handler
+
+
+def _injected(server: Server, method: str, path: str) -> int | None:
+    """The status of the first fault that fires for this request, if any."""
+    with server.state.lock:
+        for fault in server.faults:
+            if (
+                fault.count > 0
+                and fault.method == method
+                and re.search(fault.pattern, path)
+            ):
+                if fault.skip > 0:
+                    fault.skip -= 1
+                    continue
+                fault.count -= 1
+                return fault.status
+    return None
 
 
 def _metadata_ok(entry: Any) -> bool:
