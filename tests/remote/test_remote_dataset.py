@@ -160,9 +160,11 @@ def test_missing_or_expired_token_is_an_auth_error_naming_url_and_status(
             wk.Dataset.open_remote(SAMPLE_NAME)  # needs /user for the organization
         assert info.value.status == 401 and "/api/v16/user" in str(info.value)
     expired = "expired-token-123456789"
-    with wk.webknossos_context(url=wkserver.url, token=expired):
-        with pytest.raises(wk.WebknossosAuthError) as info:
-            wk.Dataset.open_remote(SAMPLE_NAME)
+    with (
+        wk.webknossos_context(url=wkserver.url, token=expired),
+        pytest.raises(wk.WebknossosAuthError) as info,
+    ):
+        wk.Dataset.open_remote(SAMPLE_NAME)
     assert expired not in str(info.value) and isinstance(info.value, PermissionError)
 
 
