@@ -61,7 +61,7 @@ class DownloadPlan:
 
     def __str__(self) -> str:
         head = (
-            f"download {self.source} -> {self.path}: {self.regions} blocks, "
+            f"download {self.source} -> {self.path}: {self.regions} region op(s), "
             f"{self.total_bytes} B to fetch (uncompressed)"
         )
         from wkfn.remote.client import redact
