@@ -38,8 +38,8 @@ from wkfn.errors import InvalidArgumentError
 from wkfn.remote import api
 from wkfn.remote.client import (
     WebknossosError,
-    api_url,
     WebknossosRequestError,
+    api_url,
     datastore_url,
     redact,
     request,
