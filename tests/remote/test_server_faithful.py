@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from remote_helpers import ORG, SAMPLE_NAME, TOKEN, Wk
+from remote_helpers import ORG, OTHER_ORG, SAMPLE_NAME, TOKEN, Wk
 
 import wkfn as wk
 
@@ -187,6 +187,67 @@ def test_reference_and_wkfn_read_download_upload_alike(
         "uploaded_by_ref",
         "uploaded_by_wkfn",
     )
+    # each client reads what the other uploaded
+    crossed = ref(
+        SUMMARY
+        + """
+with wk.webknossos_context(url=P["url"], token=P["token"]):
+    print(json.dumps(summary(wk.RemoteDataset.open(P["name"]))))
+""",
+        **{**params, "name": "uploaded_by_wkfn"},
+    )
+    assert crossed == local
+    with wk.webknossos_context(url=wkserver.url, token=TOKEN):
+        assert summary(wk.Dataset.open_remote("uploaded_by_ref")) == local
+
+
+BAD_INPUT_SCENARIO = """
+import warnings
+warnings.simplefilter("ignore")
+out = {}
+def attempt(key, fn):
+    try:
+        fn()
+        out[key] = "ok"
+    except Exception as e:
+        status = getattr(getattr(e, "response", None), "status_code", None)
+        out[key] = [type(e).__name__, status or (404 if "404" in str(e) else None)]
+with wk.webknossos_context(url=P["url"], token=P["token"]):
+    attempt("unknown", lambda: wk.RemoteDataset.open("no_such_dataset"))
+    attempt("wrong_org", lambda: wk.RemoteDataset.open(P["name"], P["other_org"]))
+with wk.webknossos_context(url=P["url"], token="expired-token-000"):
+    attempt("expired", lambda: wk.RemoteDataset.open(dataset_id=P["id"]))
+print(json.dumps(out))
+"""
+
+
+def test_bad_input_fails_alike_in_both_clients(wkserver: Wk, ref: Any) -> None:
+    params = {
+        "url": wkserver.url,
+        "token": TOKEN,
+        "name": SAMPLE_NAME,
+        "id": wkserver.sample.id,
+        "other_org": OTHER_ORG,
+    }
+    theirs = ref(BAD_INPUT_SCENARIO, **params)
+    # the reference fails on each (its own error types), as wkfn does with typed ones
+    assert all(value != "ok" for value in theirs.values()), theirs
+    assert theirs["expired"][1] == 404  # a private dataset is hidden, not 403
+    with wk.webknossos_context(url=wkserver.url, token=TOKEN):
+        with pytest.raises(wk.RemoteDatasetNotFoundError):
+            wk.Dataset.open_remote("no_such_dataset")
+        with pytest.raises(wk.RemoteDatasetNotFoundError):
+            wk.Dataset.open_remote(SAMPLE_NAME, OTHER_ORG)
+    with wk.webknossos_context(url=wkserver.url, token="expired-token-000"):
+        # by id: hidden (404) like for the reference
+        with pytest.raises(wk.WebknossosNotFoundError) as info:
+            wk.RemoteDataset.open(dataset_id=wkserver.sample.id)
+        assert info.value.status == 404
+        # an id-shaped name falls back to a name lookup, which needs the user:
+        # the expired token is then reported as such (401), clearer than 404
+        with pytest.raises(wk.WebknossosAuthError) as auth:
+            wk.Dataset.open_remote(wkserver.sample.id)
+        assert auth.value.status == 401 and "expired-token-000" not in str(auth.value)
 
 
 PROPERTY_SCENARIO = """
