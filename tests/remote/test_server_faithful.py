@@ -345,3 +345,41 @@ def test_property_changes_round_trip_between_reference_and_wkfn(
         "folder": state.root_folder(ORG).id,
     }
     assert read_back == _wkfn_properties(wkserver.url, wkserver.sample.id)
+
+
+LINK_SCENARIO = """
+import warnings
+warnings.simplefilter("ignore")
+with wk.webknossos_context(url=P["url"], token=P["token"]):
+    local = wk.Dataset.open(P["local"])
+    link = wk.LayerToLink(P["id"], "color", "color_ref")
+    up = local.upload(new_dataset_name="linked_by_ref", layers_to_link=[link])
+    print(json.dumps({"id": up.dataset_id, "layers": sorted(up.layers)}))
+"""
+
+
+def test_reference_links_layers_like_wkfn(
+    wkserver: Wk, ref: Any, tmp_path: Path
+) -> None:
+    local = wk.Dataset.open(wkserver.sample_path).copy_dataset(
+        tmp_path / "seg_only", layers_to_ignore=["color"]
+    )
+    theirs = ref(
+        LINK_SCENARIO,
+        url=wkserver.url,
+        token=TOKEN,
+        id=wkserver.sample.id,
+        local=str(local.path),
+    )
+    assert theirs["layers"] == ["color_ref", "segmentation"]
+    with wk.webknossos_context(url=wkserver.url, token=TOKEN):
+        linked = wk.Dataset.open_remote(theirs["id"])
+        ours = local.upload(
+            "linked_by_wkfn",
+            layers_to_link=[wk.LayerToLink(wkserver.sample.id, "color", "color_ref")],
+        )
+    sample = summary(wk.Dataset.open(wkserver.sample_path))
+    for ds in (linked, ours):
+        got = summary(ds)
+        assert got["color_ref"] == sample["color"]
+        assert got["segmentation"] == sample["segmentation"]

@@ -133,7 +133,7 @@ def plan_download(
     change = copy_transform.copy_dataset(
         remote.spec,
         sources,
-        name=remote.spec.id.name,
+        name=remote.name,  # the server's name, as the reference names downloads
         options=copy_transform.CopyOptions(data_format="zarr3", compress=True),
     )
     return DownloadPlan(source=repr(remote), path=str(target), change=change)
