@@ -325,3 +325,45 @@ def test_delete(wkserver: Wk, tmp_path: Path) -> None:
         ds.delete()
         with pytest.raises(wk.RemoteDatasetNotFoundError):
             wk.Dataset.open_remote(SAMPLE_NAME)
+
+
+def test_login_sets_the_context_for_the_rest_of_the_session(wkserver: Wk) -> None:
+    import contextvars
+
+    from wkfn.remote.context import current
+
+    def session() -> str:
+        wk.login(url=wkserver.url, token=TOKEN)
+        return wk.Dataset.open_remote(SAMPLE_NAME).dataset_id
+
+    # a copied context stands in for a fresh session; this test's stays untouched
+    assert contextvars.copy_context().run(session) == wkserver.sample.id
+    assert current().token is None
+    with pytest.raises(wk.InvalidArgumentError, match="token"):
+        contextvars.copy_context().run(wk.login)
+
+
+UNPICKLE_AND_READ = """
+import pickle, sys
+ds = pickle.loads(bytes.fromhex(sys.stdin.read()))
+print(int(ds.get_layer("color").get_mag(1).read().astype("uint64").sum()))
+"""
+
+
+def test_a_pickled_remote_dataset_reads_in_another_process(wkserver: Wk) -> None:
+    import pickle
+    import subprocess
+    import sys
+
+    with wk.webknossos_context(url=wkserver.url, token=TOKEN):
+        ds = wk.Dataset.open_remote(SAMPLE_NAME)
+    proc = subprocess.run(
+        [sys.executable, "-c", UNPICKLE_AND_READ],
+        input=pickle.dumps(ds).hex(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert int(proc.stdout) == int(_local_color(wkserver).astype(np.uint64).sum())

@@ -166,6 +166,14 @@ class RemoteDataset(Dataset):
         self._spec = self._load()
         return self
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickled in a worker process: register the token for its reads again."""
+        super().__setstate__(state)
+        if self._context.token:
+            http_storage.register_token(
+                api.zarr_url(self._datastore, self._dataset_id), self._context.token
+            )
+
     # ------------------------------------------------------------------ server I/O
     def _info(self) -> dict[str, Any]:
         return api.dataset_info(self._dataset_id, self._sharing_token, self._context)

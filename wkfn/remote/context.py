@@ -104,7 +104,6 @@ class webknossos_context(ContextDecorator):
         url: str | None = None,
         token: str | None = None,
         timeout: float | None = None,
-        api_version: int | None = None,
     ) -> None:
         outer = current()
         self._context = Context(
@@ -114,7 +113,6 @@ class webknossos_context(ContextDecorator):
         )
         if self._context.timeout <= 0:
             raise InvalidArgumentError(f"timeout must be positive, got {timeout!r}")
-        self._api_version = api_version
         self._resets: list[contextvars.Token[Context | None]] = []
 
     @property
