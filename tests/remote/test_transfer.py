@@ -100,10 +100,28 @@ def test_upload_survives_drops_and_resumes_on_the_next_call(
         remote = local.upload("resumed", jobs=3)
     sent_again = _chunk_posts(wkserver)
     assert len(sent_again) == n_chunks - 6  # only the missing chunks
-    assert len(wkserver.server.requests("GET", r"/upload/dataset$")) == n_chunks
+    # one probe of the first chunk (does the server still know the upload?), then
+    # one test per chunk
+    assert len(wkserver.server.requests("GET", r"/upload/dataset$")) == n_chunks + 1
     assert remote.name == "resumed"
     _same(local, remote)
     assert not list((Path(os.environ["WKFN_CACHE_DIR"]) / "uploads").glob("*.json"))
+
+
+def test_a_resumed_upload_the_server_forgot_starts_over(
+    wkserver: Wk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(client, "RETRIES", 0)
+    local = wk.Dataset.open(wkserver.sample_path)
+    with wk.webknossos_context(url=wkserver.url, token=TOKEN):
+        wkserver.server.fail("POST", r"/upload/dataset$", 500, count=10**6, skip=3)
+        with pytest.raises(wk.UploadFailedError):
+            local.upload("forgotten", jobs=1)
+        wkserver.server.faults.clear()
+        wkserver.server.state.uploads.clear()  # e.g. the datastore restarted
+        remote = local.upload("forgotten")
+    assert len(wkserver.server.requests("POST", "reserveUpload")) == 2
+    _same(local, remote)
 
 
 def test_parallel_upload_retries_transient_errors(

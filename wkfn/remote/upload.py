@@ -38,6 +38,7 @@ from wkfn.errors import InvalidArgumentError
 from wkfn.remote import api
 from wkfn.remote.client import (
     WebknossosError,
+    WebknossosNotFoundError,
     WebknossosRequestError,
     api_url,
     datastore_url,
@@ -345,7 +346,16 @@ def upload_dataset(
     org = api.organization_id(ctx)
     store = api.upload_datastore(ctx)
     state_path = _cache_dir() / f"{_state_key(plan, ctx, org)}.json"
+    chunk_url = datastore_url(store, "/datasets/upload/dataset")
     state = _load_state(state_path)
+    if state is not None and state.get("reserved"):
+        # the server may have dropped the upload (expired, restarted): start over
+        first = _chunks(plan.files, int(state["chunk_size"]))[0]
+        form = _form(first, str(state["upload_id"]), int(state["chunk_size"]), 1)
+        try:
+            request("GET", chunk_url, params=form, context=ctx)
+        except WebknossosNotFoundError:
+            state = None
     resuming = state is not None
     if state is None:
         stamp = time.strftime("%Y-%m-%dT%H-%M-%S", time.gmtime())
@@ -373,7 +383,6 @@ def upload_dataset(
         )
         state["reserved"] = True
         _save_state(state_path, state)
-    chunk_url = datastore_url(store, "/datasets/upload/dataset")
     chunks = _chunks(plan.files, chunk_size)
 
     def send(chunk: _Chunk) -> None:
