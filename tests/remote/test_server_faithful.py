@@ -383,3 +383,28 @@ def test_reference_links_layers_like_wkfn(
         got = summary(ds)
         assert got["color_ref"] == sample["color"]
         assert got["segmentation"] == sample["segmentation"]
+
+
+def test_transcoded_zarr_streaming_reads_alike(
+    wkserver: Wk, ref: Any, tmp_path: Path
+) -> None:
+    """The datastore's own zarr3 form (unsharded, F order, '.' keys) is read the
+    same by both clients, and a download from it equals the source."""
+    wkserver.server.transcode = True
+    params = {
+        "url": wkserver.url,
+        "token": TOKEN,
+        "name": SAMPLE_NAME,
+        "id": wkserver.sample.id,
+        "org": ORG,
+    }
+    theirs = ref(READ_SCENARIO, **params)
+    ours = _wkfn_read_scenario(wkserver, params)
+    local = summary(wk.Dataset.open(wkserver.sample_path))
+    for key in ("by_name", "by_id", "by_url", "by_old_url", "by_link"):
+        assert theirs[key] == ours[key] == local, key
+    assert ours["region"] == theirs["region"]
+    assert wkserver.server.requests("GET", r"/color/1/c\.0\.\d+\.\d+\.\d+$")
+    with wk.webknossos_context(url=wkserver.url, token=TOKEN):
+        downloaded = wk.Dataset.download(SAMPLE_NAME, path=tmp_path / "dl")
+    assert summary(downloaded) == local

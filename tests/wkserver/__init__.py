@@ -10,10 +10,13 @@ Shapes follow ``conf/webknossos.latest.routes`` of scalableminds/webknossos as
 summarised in the project's server-api notes and what the 4.3.3 client sends and
 parses; ``tests/remote/test_server_faithful.py`` runs the 4.3.3 client against it.
 
-Simplifications (documented, not hidden): datasets are served as stored (zarr3 /
-zarr v2 files verbatim; the real datastore transcodes every layer, wkw included, to
-unsharded zarr3); linked layers are symlinks; exploreAndAddRemote accepts
-``file://`` URIs of local datasets (it registers a copy).
+Zarr streaming has two modes: by default the stored zarr3 / zarr v2 files are
+served as they are (Range reads of shards); with ``server.transcode = True`` every
+layer is served as the real datastore does, as unsharded F-order zarr3 with ``.``
+chunk keys generated from the stored arrays (``zarr_stream``). Simplifications
+(documented, not hidden): stored wkw layers are not readable by the test server;
+linked layers are symlinks; exploreAndAddRemote accepts ``file://`` URIs of local
+datasets (it registers a copy); users are admins of their organization.
 """
 
 from .server import API_VERSION, DATASTORE_API_VERSION, Server, start

@@ -1,9 +1,11 @@
-"""The datastore's raw-data route of the test server (what 4.3.3 downloads with).
+"""Reading stored voxels for the datastore routes of the test server.
 
+``read_box`` answers the raw-data route 4.3.3 downloads with:
 ``GET /data/v15/datasets/{id}/layers/{layer}/data?mag=&x=&y=&z=&width=&height=&depth=``
-answers the voxels of the box (x, y, z in Mag-1 voxels; width/height/depth in voxels
-of the mag) as raw little-endian bytes in Fortran order (c, x, y, z), with the header
-``MISSING-BUCKETS: []``. Regions outside the stored array are zeros. The arrays are
+gives the voxels of the box (x, y, z in Mag-1 voxels; width/height/depth in voxels
+of the mag) as raw little-endian bytes in Fortran order (c, x, y, z), with the
+header ``MISSING-BUCKETS: []``. ``read_region`` is shared with the transcoding zarr
+streaming (``zarr_stream``). Regions outside the stored array are zeros. Arrays are
 read with tensorstore directly from the stored zarr3 / zarr v2 files (not through
 wkfn, so the server does not share wkfn's reading code).
 """
@@ -16,10 +18,10 @@ from typing import Any
 import numpy as np
 import tensorstore as ts
 
-from .state import ApiError, DatasetRecord
+from .state import ApiError, DatasetRecord, JsonDict
 
 
-def _mag_of(text: str) -> tuple[int, int, int]:
+def mag_of(text: str) -> tuple[int, int, int]:
     parts = [int(p) for p in text.replace("-", ",").split(",") if p]
     if len(parts) == 1:
         parts = parts * 3
@@ -28,42 +30,45 @@ def _mag_of(text: str) -> tuple[int, int, int]:
     return parts[0], parts[1], parts[2]
 
 
-def read_box(record: DatasetRecord, layer_name: str, query: dict[str, str]) -> bytes:
+def mag_name(mag: tuple[int, int, int]) -> str:
+    return str(mag[0]) if len(set(mag)) == 1 else "-".join(map(str, mag))
+
+
+def find_layer(record: DatasetRecord, layer_name: str) -> JsonDict:
     props = record.properties()
     layer = next(
         (entry for entry in props["dataLayers"] if entry["name"] == layer_name), None
     )
     if layer is None:
         raise ApiError(404, f"layer {layer_name} not found")
-    try:
-        mag = _mag_of(query["mag"])
-        start = [int(query[k]) for k in ("x", "y", "z")]
-        size = [int(query[k]) for k in ("width", "height", "depth")]
-    except (KeyError, ValueError) as e:
-        raise ApiError(400, f"bad raw data query: {e}") from e
+    return layer  # type: ignore[no-any-return]
+
+
+def open_stored(
+    record: DatasetRecord, layer: JsonDict, mag: tuple[int, int, int]
+) -> Any:
     entry = next(
-        (
-            m
-            for m in layer.get("mags", [])
-            if _mag_of("-".join(map(str, m["mag"]))) == mag
-        ),
+        (m for m in layer.get("mags", []) if tuple(m["mag"]) == mag),
         None,
     )
     if entry is None:
-        raise ApiError(404, f"mag {mag} not in layer {layer_name}")
+        raise ApiError(404, f"mag {mag} not in layer {layer['name']}")
     fmt = layer.get("dataFormat")
     if fmt not in ("zarr3", "zarr"):
         raise ApiError(501, f"test server reads zarr3/zarr layers only, not {fmt}")
-    path = str(entry.get("path") or f"./{layer_name}/{'-'.join(map(str, mag))}")
+    path = str(entry.get("path") or f"./{layer['name']}/{'-'.join(map(str, mag))}")
     array_dir = (record.path / path).resolve() if "://" not in path else Path(path)
     spec: dict[str, Any] = {
         "driver": "zarr3" if fmt == "zarr3" else "zarr",
         "kvstore": {"driver": "file", "path": str(array_dir)},
         "open": True,
     }
-    arr = ts.open(spec).result()
-    lo = [s // m for s, m in zip(start, mag)]
-    hi = [lo_i + n for lo_i, n in zip(lo, size)]
+    return ts.open(spec).result()
+
+
+def read_region(arr: Any, lo: list[int], size: list[int]) -> np.ndarray:
+    """(c, x, y, z) voxels of the box ``lo`` + ``size`` (mag voxels), zero-padded."""
+    hi = [a + n for a, n in zip(lo, size)]
     channels = int(arr.shape[0])
     out = np.zeros((channels, *size), dtype=arr.dtype.numpy_dtype)
     clip_lo = [max(v, 0) for v in lo]
@@ -85,4 +90,17 @@ def read_box(record: DatasetRecord, layer_name: str, query: dict[str, str]) -> b
             clip_lo[1] - lo[1] : clip_hi[1] - lo[1],
             clip_lo[2] - lo[2] : clip_hi[2] - lo[2],
         ] = data
+    return out
+
+
+def read_box(record: DatasetRecord, layer_name: str, query: dict[str, str]) -> bytes:
+    layer = find_layer(record, layer_name)
+    try:
+        mag = mag_of(query["mag"])
+        start = [int(query[k]) for k in ("x", "y", "z")]
+        size = [int(query[k]) for k in ("width", "height", "depth")]
+    except (KeyError, ValueError) as e:
+        raise ApiError(400, f"bad raw data query: {e}") from e
+    arr = open_stored(record, layer, mag)
+    out = read_region(arr, [s // m for s, m in zip(start, mag)], size)
     return np.asarray(out, dtype=out.dtype.newbyteorder("<")).tobytes(order="F")

@@ -26,7 +26,7 @@ from email.policy import HTTP
 from pathlib import Path
 from typing import Any
 
-from . import rawdata, uploads
+from . import rawdata, uploads, zarr_stream
 from .state import (
     ApiError,
     DatasetRecord,
@@ -65,6 +65,9 @@ class Server:
     state: State
     faults: list[Fault] = field(default_factory=list)
     log: list[Logged] = field(default_factory=list)
+    transcode: bool = False
+    """Serve zarr streaming as the real datastore does (unsharded zarr3, F order,
+    ``.`` chunk keys; see ``zarr_stream``) instead of the stored files as they are."""
     delay: float = 0.0
     """Seconds to wait before answering a zarr streaming read (slow server)."""
     _httpd: http.server.ThreadingHTTPServer | None = None
@@ -471,6 +474,11 @@ def _handler(server: Server) -> type[http.server.BaseHTTPRequestHandler]:
 
     def serve_zarr(rec: Any, rel: str, headers: dict[str, str]) -> None:
         rel = rel.rstrip("/")
+        if server.transcode and rel:
+            served = zarr_stream.serve(rec, safe_relpath(rel))
+            if served is None:
+                raise ApiError(404, f"{rel} not found")
+            raise _Reply(200, served[0], {"Content-Type": served[1]})
         if rel in ("", "datasource-properties.json"):
             if rel == "":
                 raise _json({"datasetId": rec.id})
