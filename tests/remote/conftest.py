@@ -40,6 +40,9 @@ def wkserver(tmp_path: Path, sample_dir: Path) -> Iterator[Wk]:
     state.add_folder("Published", state.root_folder(ORG).id)
     sample = state.add_dataset_from(sample_dir, ORG, SAMPLE_NAME)
     yield Wk(server, sample, sample_dir)
+    from wkfn.remote.client import close_connections
+
+    close_connections()  # the next test's server reuses no stale keep-alive socket
     server.stop()
 
 

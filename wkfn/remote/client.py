@@ -11,6 +11,7 @@ context's token are replaced by ``***``.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import threading
@@ -156,6 +157,19 @@ def _http(ctx: Context) -> httpx.Client:
             )
             _clients[ctx] = client
         return client
+
+
+def close_connections() -> None:
+    """Close every pooled connection (also run at interpreter exit)."""
+    with _lock:
+        clients = list(_clients.values())
+        _clients.clear()
+        _versions.clear()
+    for client in clients:
+        client.close()
+
+
+atexit.register(close_connections)
 
 
 def request(
@@ -310,6 +324,7 @@ __all__ = [
     "api_json",
     "api_url",
     "api_version",
+    "close_connections",
     "datastore_url",
     "redact",
     "request",
