@@ -47,7 +47,8 @@ def test_dataset_urls_resolve_without_requests(
 def test_the_context_token_goes_only_to_its_own_server() -> None:
     with wk.webknossos_context(url="https://wk.example.org", token="mine"):
         own = resolve(f"https://wk.example.org/datasets/{'a' * 24}")
-        other = resolve(f"https://other.example.org/datasets/{'a' * 24}")
+        with pytest.warns(UserWarning, match="token is not sent there"):
+            other = resolve(f"https://other.example.org/datasets/{'a' * 24}")
     assert own.context.token == "mine"
     assert other.context.token is None
 
@@ -64,3 +65,27 @@ def test_the_context_token_goes_only_to_its_own_server() -> None:
 def test_links_to_other_things_are_refused(url: str) -> None:
     with pytest.raises(wk.InvalidArgumentError, match="not a link"):
         resolve(url)
+
+
+@given(
+    value=st.one_of(
+        st.text(max_size=20),
+        st.integers(-(2**53), 2**53),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.lists(st.text(max_size=8), max_size=5),
+    )
+)
+def test_metadata_entries_round_trip(value: object) -> None:
+    from wkfn.api.remote_dataset import _metadata_entry, _metadata_value
+
+    entry = _metadata_entry("k", value)
+    assert entry["type"] in ("string", "number", "string[]")
+    assert _metadata_value(entry) == value
+
+
+@pytest.mark.parametrize("value", [True, None, {"a": 1}, [1, 2], b"x"])
+def test_metadata_values_of_other_types_are_refused(value: object) -> None:
+    from wkfn.api.remote_dataset import _metadata_entry
+
+    with pytest.raises(wk.InvalidArgumentError, match="metadata 'k'"):
+        _metadata_entry("k", value)

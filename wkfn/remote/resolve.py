@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import urllib.parse
+import warnings
 from dataclasses import dataclass
 
 from wkfn.errors import InvalidArgumentError
@@ -53,6 +54,14 @@ def _context_for(url: str, outer: Context) -> Context:
     """The context for ``url``'s server: the current token only for the same host."""
     url = url.rstrip("/")
     token = outer.token if url == outer.url else None
+    if outer.token and token is None:
+        warnings.warn(
+            f"{url} is not the server of the current context ({outer.url}): its "
+            "token is not sent there, so only public datasets and sharing links "
+            "open; use webknossos_context(url=..., token=...) for that server",
+            UserWarning,
+            stacklevel=4,
+        )
     return Context(url=url, token=token, timeout=outer.timeout)
 
 
