@@ -29,7 +29,6 @@ PENDING_SPLIT: frozenset[str] = frozenset(
         "transform/downsample.py",
         "spec/codec.py",
         "geometry/vec.py",
-        "geometry/bbox.py",
     }
 )
 

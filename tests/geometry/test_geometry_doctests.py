@@ -11,6 +11,7 @@ MODULES = [
     "wkfn.geometry.vec",
     "wkfn.geometry.mag",
     "wkfn.geometry.bbox",
+    "wkfn.geometry.nd_bbox",
     "wkfn.geometry.voxel_size",
     "wkfn.geometry.grid",
 ]

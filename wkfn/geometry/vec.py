@@ -62,7 +62,7 @@ def _as_int(value: object, whole: object) -> int:
         ) from None
 
 
-def _as_int_seq(value: object) -> tuple[int, ...]:
+def as_int_seq(value: object) -> tuple[int, ...]:
     """Convert a sequence-like value (tuple, list, ndarray, iterable) to ints."""
     if isinstance(value, str | bytes):
         raise InvalidArgumentError(f"expected a vector of integers, got {value!r}")
@@ -91,7 +91,7 @@ def _other_values(other: object, n: int, self: object) -> tuple[int, ...]:
         return other
     if isinstance(other, int | np.integer) and not isinstance(other, bool):
         return (int(other),) * n
-    values = _as_int_seq(other)
+    values = as_int_seq(other)
     if len(values) != n:
         raise InvalidArgumentError(
             f"{other!r} and {self!r} are not equally shaped (need {n} components)"
@@ -133,14 +133,14 @@ class VecInt(tuple[int, ...]):
                 )
             values = tuple([_as_int(v, kwargs) for v in kwargs.values()])
             axes_t = tuple(kwargs)
-            return cls._from_values(values, axes_t)
+            return cls.from_values(values, axes_t)
         if len(args) == 1:
             first = args[0]
             if isinstance(first, VecInt) and axes is None:
-                return cls._from_values(tuple(first), first.axes)
-            values = _as_int_seq(first)
+                return cls.from_values(tuple(first), first.axes)
+            values = as_int_seq(first)
         elif len(args) == 2 and axes is None and not isinstance(args[0], int):
-            values = _as_int_seq(args[0])
+            values = as_int_seq(args[0])
             axes = args[1]
         else:
             values = tuple([_as_int(v, args) for v in args])
@@ -154,10 +154,10 @@ class VecInt(tuple[int, ...]):
                 f"axes must be a sequence of names, got {axes!r}"
             )
         axes_t = tuple(axes)
-        return cls._from_values(values, axes_t)
+        return cls.from_values(values, axes_t)
 
     @classmethod
-    def _from_values(cls, values: tuple[int, ...], axes: tuple[str, ...]) -> Self:
+    def from_values(cls, values: tuple[int, ...], axes: tuple[str, ...]) -> Self:
         """Build without parsing (values already ints); validates only the axes."""
         if len(values) != len(axes):
             raise InvalidArgumentError(
@@ -351,7 +351,7 @@ class VecInt(tuple[int, ...]):
         axes = tuple(self.axes[i] for i in order)
         if isinstance(self, Vec3Int):
             return self._with_values(values)
-        return type(self)._from_values(values, axes)
+        return type(self).from_values(values, axes)
 
     # ------------------------------------------------------------------ export
     def to_list(self) -> list[int]:
@@ -378,7 +378,7 @@ class VecInt(tuple[int, ...]):
     def full(cls, an_int: int, axes: Iterable[str]) -> Self:
         """Vector with every component equal to ``an_int``."""
         axes_t = tuple(axes)
-        return cls._from_values((_as_int(an_int, an_int),) * len(axes_t), axes_t)
+        return cls.from_values((_as_int(an_int, an_int),) * len(axes_t), axes_t)
 
     @classmethod
     def zeros(cls, axes: Iterable[str]) -> Self:
@@ -400,7 +400,7 @@ class VecInt(tuple[int, ...]):
                     f"cannot infer axes for {string!r}; pass axes=..."
                 )
             axes = _XYZ
-        return cls._from_values(values, tuple(axes))
+        return cls.from_values(values, tuple(axes))
 
 
 def _rebuild_vecint(
@@ -409,7 +409,7 @@ def _rebuild_vecint(
     """Pickle helper."""
     if cls is Vec3Int:
         return Vec3Int._make(cast(tuple[int, int, int], values))
-    return cls._from_values(values, axes)
+    return cls.from_values(values, axes)
 
 
 def _parse_int_list(string: str) -> tuple[int, ...]:
@@ -457,7 +457,7 @@ class Vec3Int(VecInt, tuple[int, int, int]):
             value = args[0]
             if type(value) is cls:
                 return value
-            values = _as_int_seq(value)
+            values = as_int_seq(value)
         elif n == 0 and kwargs:
             if set(kwargs) != {"x", "y", "z"}:
                 raise InvalidArgumentError(
