@@ -28,7 +28,6 @@ PENDING_SPLIT: frozenset[str] = frozenset(
         "storage/arrays.py",
         "transform/downsample.py",
         "spec/codec.py",
-        "geometry/vec.py",
     }
 )
 
