@@ -27,7 +27,6 @@ PENDING_SPLIT: frozenset[str] = frozenset(
         "transform/images.py",
         "storage/arrays.py",
         "transform/downsample.py",
-        "spec/codec.py",
     }
 )
 
