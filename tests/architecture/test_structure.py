@@ -26,7 +26,6 @@ PENDING_SPLIT: frozenset[str] = frozenset(
         "plan/ops.py",
         "transform/images.py",
         "storage/arrays.py",
-        "transform/downsample.py",
     }
 )
 
