@@ -25,7 +25,6 @@ PENDING_SPLIT: frozenset[str] = frozenset(
         "api/slices.py",
         "plan/ops.py",
         "transform/images.py",
-        "storage/arrays.py",
     }
 )
 
