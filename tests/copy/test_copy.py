@@ -507,8 +507,8 @@ def test_copy_dataset_refuses_escaping_source_names(tmp_path: Path) -> None:
     import msgspec
 
     src = make_dataset(tmp_path / "src", "zarr3", with_seg=False, mag2=False)
-    layer = msgspec.structs.replace(src._spec.data_layers[0], name="../evil")
-    src._spec = msgspec.structs.replace(src._spec, data_layers=(layer,))
+    layer = msgspec.structs.replace(src.spec.data_layers[0], name="../evil")
+    src.session.spec = msgspec.structs.replace(src.spec, data_layers=(layer,))
     with pytest.raises(InvalidLayerNameError):
         src.copy_dataset(tmp_path / "out" / "copy")
     assert not (tmp_path / "out").exists()

@@ -8,9 +8,12 @@ import importlib
 import pytest
 
 MODULES = [
-    "wkfn.geometry.vec",
+    "wkfn.geometry.vec_nd",
+    "wkfn.geometry.vec3_int",
+    "wkfn.geometry.vec3_float",
     "wkfn.geometry.mag",
     "wkfn.geometry.bbox",
+    "wkfn.geometry.nd_bbox",
     "wkfn.geometry.voxel_size",
     "wkfn.geometry.grid",
 ]

@@ -320,8 +320,8 @@ def test_relative_and_absolute_url_mag_paths(
     ds = wk.Dataset.open(server.url("refs"))
     local = wk.Dataset.open(root / "ds").get_layer("color")
     color = ds.get_layer("color")
-    assert color._mag_path(wk.Mag(1)) == server.url("ds/color/1")
-    assert color._mag_path(wk.Mag(2)) == other
+    assert color.session.mag_path("color", wk.Mag(1)) == server.url("ds/color/1")
+    assert color.session.mag_path("color", wk.Mag(2)) == other
     for mag in (1, 2):
         _assert_same(color.get_mag(mag).read(), local.get_mag(mag).read())
     assert not any(r.path.startswith("/refs/color/") for r in server.log)

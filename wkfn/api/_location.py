@@ -10,7 +10,8 @@ from wkfn.geometry import BoundingBox, Mag, Vec3Int
 Vec3Like = object
 
 
-def _one_of(**kwargs: object) -> tuple[str, object] | None:
+def one_of(**kwargs: object) -> tuple[str, object] | None:
+    """The one location keyword given (name, value), or None; several are refused."""
     given = [(k, v) for k, v in kwargs.items() if v is not None]
     if len(given) > 1:
         names = ", ".join(k for k, _ in given)
@@ -18,7 +19,8 @@ def _one_of(**kwargs: object) -> tuple[str, object] | None:
     return given[0] if given else None
 
 
-def _offset(value: object, name: str) -> Vec3Int:
+def offset_arg(value: object, name: str) -> Vec3Int:
+    """``value`` as a Vec3Int; an InvalidArgumentError naming ``name`` otherwise."""
     try:
         vec = Vec3Int(value)
     except Exception as exc:
@@ -38,7 +40,7 @@ def write_box(
 ) -> BoundingBox:
     """Absolute Mag-1 box a write of ``data_size`` (mag voxels) goes to."""
     size = Vec3Int(data_size) * mag.to_vec3_int()
-    given = _one_of(
+    given = one_of(
         relative_offset=relative_offset,
         absolute_offset=absolute_offset,
         relative_bounding_box=relative_bounding_box,
@@ -49,9 +51,9 @@ def write_box(
     else:
         name, value = given
         if name == "relative_offset":
-            box = BoundingBox(view.topleft + _offset(value, name), size)
+            box = BoundingBox(view.topleft + offset_arg(value, name), size)
         elif name == "absolute_offset":
-            box = BoundingBox(_offset(value, name), size)
+            box = BoundingBox(offset_arg(value, name), size)
         else:
             assert isinstance(value, BoundingBox)
             box = (
@@ -80,7 +82,7 @@ def read_box(
     absolute_bounding_box: BoundingBox | None = None,
 ) -> BoundingBox:
     """Absolute Mag-1 box a read refers to (the whole view when nothing is given)."""
-    given = _one_of(
+    given = one_of(
         relative_offset=relative_offset,
         absolute_offset=absolute_offset,
         relative_bounding_box=relative_bounding_box,
@@ -95,14 +97,14 @@ def read_box(
             DeprecationWarning,
             stacklevel=3,
         )
-        return BoundingBox(view.topleft, _offset(size, "size") * mag.to_vec3_int())
+        return BoundingBox(view.topleft, offset_arg(size, "size") * mag.to_vec3_int())
     name, value = given
     if name in ("relative_offset", "absolute_offset"):
         if size is None:
             raise InvalidArgumentError(f"{name} needs a size (in Mag-1 voxels)")
-        vec = _offset(value, name)
+        vec = offset_arg(value, name)
         topleft = view.topleft + vec if name == "relative_offset" else vec
-        box = BoundingBox(topleft, _offset(size, "size"))
+        box = BoundingBox(topleft, offset_arg(size, "size"))
     else:
         if size is not None:
             raise InvalidArgumentError(f"size cannot be combined with {name}")

@@ -19,17 +19,14 @@ import warnings
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
+from wkfn.api._session import Session
 from wkfn.errors import InvalidArgumentError
 from wkfn.execute.executor import resolve_path
 from wkfn.spec.layer import AttachmentSpec
 from wkfn.transform import attachments as att_transform
 from wkfn.transform.attachments import AttachmentKind
-
-if TYPE_CHECKING:
-    from wkfn.api.dataset import Dataset
-    from wkfn.api.layer import SegmentationLayer
 
 PathLike = str | os.PathLike[str]
 AttachmentPath = Path | str
@@ -241,22 +238,24 @@ class Attachments:
     recorded inside ``Dataset.dry_run()``.
     """
 
-    def __init__(self, layer: SegmentationLayer) -> None:
-        self._layer = layer
+    def __init__(self, session: Session, layer_name: str) -> None:
+        self._session = session
+        self._layer_name = layer_name
 
     # ------------------------------------------------------------------ reading
     @property
-    def _dataset(self) -> Dataset:
-        return self._layer.dataset
+    def _root(self) -> Any:
+        """The dataset's resolved root (a ``UrlPath`` for a remote dataset)."""
+        return self._session.root.resolve()
 
     def _entries(self, kind: AttachmentKind) -> tuple[AttachmentSpec, ...]:
-        atts = att_transform.attachments_of(self._layer._spec)
+        atts = att_transform.attachments_of(self._session.layer_spec(self._layer_name))
         return att_transform.entries(atts, kind)
 
     def _resolve(self, stored: str) -> AttachmentPath:
         if _is_url(stored):
             return stored
-        return Path(resolve_path(self._dataset.resolved_path, stored))
+        return Path(resolve_path(self._root, stored))
 
     def _wrap(self, kind: AttachmentKind, spec: AttachmentSpec) -> Attachment:
         return _CLASSES[kind](spec, self._resolve(spec.path))
@@ -320,7 +319,7 @@ class Attachments:
                 return attachment
         raise KeyError(
             f"Attachment {attachment_type.__name__}/{name} not found in "
-            f"{self._layer.name}."
+            f"{self._layer_name}."
         )
 
     # ------------------------------------------------------------------ changing
@@ -341,23 +340,23 @@ class Attachments:
         segment statistics, cumsum) are replaced; a taken name in the other kinds
         raises ``ValueError``.
         """
-        ds = self._dataset
-        ds._check_writable()
+        session = self._session
+        session.check_writable()
         name = attachment.name if new_name is None else new_name
         att_transform.validate_attachment_name(name)
         if _is_url(attachment.path):
             stored = str(attachment.path)
         else:
             stored = att_transform.stored_path(
-                os.path.realpath(attachment.path), os.fspath(ds.resolved_path)
+                os.path.realpath(attachment.path), os.fspath(self._root)
             )
         spec = AttachmentSpec(
             name=name, path=stored, data_format=attachment.data_format.value
         )
         change = att_transform.add_attachment(
-            ds._spec, self._layer.name, attachment.container_name, spec
+            session.spec, self._layer_name, attachment.container_name, spec
         )
-        ds._apply(change)
+        session.apply(change)
         return self._get_attachment(type(attachment), name)
 
     def add_attachment_as_copy(self, attachment: Attachment) -> Attachment:
@@ -372,8 +371,8 @@ class Attachments:
             FileExistsError: the target already exists.
             InvalidArgumentError: a remote source (only local files are copied).
         """
-        ds = self._dataset
-        ds._check_writable()
+        session = self._session
+        session.check_writable()
         if _is_url(attachment.path):
             raise InvalidArgumentError(
                 f"cannot copy the remote attachment {attachment.path}; add it with "
@@ -381,8 +380,8 @@ class Attachments:
             )
         source = os.path.realpath(attachment.path)
         change = att_transform.add_attachment_as_copy(
-            ds._spec,
-            self._layer.name,
+            session.spec,
+            self._layer_name,
             attachment.container_name,
             name=attachment.name,
             data_format=attachment.data_format.value,
@@ -391,9 +390,9 @@ class Attachments:
         if not os.path.exists(source):
             raise FileNotFoundError(f"attachment files {source} do not exist")
         target = resolve_path(
-            ds.path,
+            session.local_root(),
             att_transform.copy_target(
-                self._layer.name,
+                self._layer_name,
                 attachment.container_name,
                 attachment.name,
                 attachment.data_format.value,
@@ -401,7 +400,7 @@ class Attachments:
         )
         if os.path.lexists(target):
             raise FileExistsError(f"cannot copy the attachment: {target} exists")
-        ds._apply(change)
+        session.apply(change)
         return self._get_attachment(type(attachment), attachment.name)
 
     def delete_attachment(self, attachment: Attachment) -> None:
@@ -411,28 +410,28 @@ class Attachments:
             KeyError / ValueError: the layer has no such attachment
                 (``AttachmentNotFoundError`` is both).
         """
-        ds = self._dataset
-        ds._check_writable()
+        session = self._session
+        session.check_writable()
         change = att_transform.delete_attachment(
-            ds._spec,
-            self._layer.name,
+            session.spec,
+            self._layer_name,
             attachment.container_name,
             self._stored_entry(attachment),
         )
-        ds._apply(change)
+        session.apply(change)
 
     def rename_attachment(self, attachment: Attachment, *, new_name: str) -> Attachment:
         """Give ``attachment`` another name (files and path stay) and return it."""
-        ds = self._dataset
-        ds._check_writable()
+        session = self._session
+        session.check_writable()
         change = att_transform.rename_attachment(
-            ds._spec,
-            self._layer.name,
+            session.spec,
+            self._layer_name,
             attachment.container_name,
             self._stored_entry(attachment),
             new_name,
         )
-        ds._apply(change)
+        session.apply(change)
         return self._get_attachment(type(attachment), new_name)
 
     # ------------------------------------------------------------------ legacy
@@ -461,7 +460,7 @@ class Attachments:
             path,
             name,
             data_format=data_format,
-            dataset_path=self._dataset.resolved_path,
+            dataset_path=self._root,
         )
         added = self.add_attachment_as_ref(attachment)
         assert isinstance(added, cls)
@@ -510,10 +509,10 @@ class Attachments:
         agglomerates, connectomes, segment index) and ``agglomerates/cumsum.json``
         without listing them; this adds them as ``./…`` references.
         """
-        layer_dir = Path(self._dataset.resolved_path) / self._layer.name
+        layer_dir = Path(self._root) / self._layer_name
         if not layer_dir.is_dir():
             return
-        root = self._dataset.resolved_path
+        root = self._root
         for cls in (
             MeshAttachment,
             AgglomerateAttachment,
@@ -536,25 +535,6 @@ class Attachments:
             )
 
 
-class SegmentationAttachmentsMixin:
-    """Adds ``attachments`` to ``SegmentationLayer``."""
-
-    @property
-    def attachments(self) -> Attachments:
-        """Access, add and remove the attachments of this layer.
-
-        Example::
-
-            mesh = MeshAttachment.from_path_and_name(
-                mesh_path, "meshfile", data_format="zarr3"
-            )
-            layer.attachments.add_attachment_as_ref(mesh)
-            layer.attachments.meshes[0].path
-            layer.attachments.delete_attachment(layer.attachments.meshes[0])
-        """
-        return Attachments(self)  # type: ignore[arg-type]
-
-
 __all__ = [
     "AgglomerateAttachment",
     "Attachment",
@@ -565,5 +545,4 @@ __all__ = [
     "MeshAttachment",
     "SegmentIndexAttachment",
     "SegmentStatisticsAttachment",
-    "SegmentationAttachmentsMixin",
 ]

@@ -45,14 +45,6 @@ class ChunkShapeError(InvalidArgumentError, AssertionError):
 # --------------------------------------------------------------------------- helpers
 
 
-def _as_view(obj: object) -> View:
-    """The mixin is only ever used as a base of ``View``."""
-    from wkfn.api.view import View
-
-    assert isinstance(obj, View)
-    return obj
-
-
 def _parse_shape(value: object, what: str) -> Vec3Int:
     """A Mag-1 chunk shape from an int or a 3-vector; all entries must be > 0."""
     try:
@@ -97,7 +89,7 @@ def _check_chunk_shape(view: View, shape: Vec3Int, read_only: bool, what: str) -
 
 def _is_recording(view: View) -> bool:
     """True inside ``Dataset.dry_run()``/``transaction()`` of the view's dataset."""
-    return view.layer.dataset._recorder is not None
+    return view.session.is_recording
 
 
 class _Progress:
@@ -194,192 +186,182 @@ def _chunks_equal(pair: tuple[View, View]) -> bool:
     return bool(np.array_equal(a.read(), b.read()))
 
 
-# --------------------------------------------------------------------------- mixin
+# ------------------------------------------------------------------- View methods
 
 
-class ChunkedViewMixin:
-    """Chunk-iteration methods of ``View`` (and so of ``MagView``).
+def for_each_chunk(
+    view: View,
+    func_per_chunk: Callable[[tuple[View, int]], object],
+    *,
+    chunk_shape: object = None,
+    executor: Executor | None = None,
+    progress_desc: str | None = None,
+) -> None:
+    """Call ``func_per_chunk((sub_view, index))`` for every chunk of the view.
 
-    All chunk shapes are in Mag-1 voxels; chunk borders lie on multiples of the
-    chunk shape (absolute coordinates), so border chunks may be smaller.
+    Args:
+        func_per_chunk: called once per chunk; must be picklable (a top-level
+            function or ``functools.partial`` of one) when ``executor`` runs
+            in other processes.
+        chunk_shape: Mag-1 chunk shape; default one shard (shard shape x mag).
+            On a writable view it must be a multiple of
+            ``mag * chunk_shape * chunks_per_shard`` so chunks own whole
+            shards; on a read-only view a multiple of ``mag * chunk_shape``.
+        executor: a ``concurrent.futures.Executor``; inline when None.
+        progress_desc: if given, a chunk counter is shown on stderr.
+
+    Raises:
+        ChunkShapeError: ``chunk_shape`` is invalid (before any work is done).
     """
+    shape = _resolve_chunk_shape(view, chunk_shape)
+    jobs = [(sub, i) for i, sub in enumerate(view.chunk(shape, shape))]
+    _run_jobs(
+        func_per_chunk,
+        jobs,
+        _effective_executor(executor, [view]),
+        progress_desc,
+    )
 
-    def for_each_chunk(
-        self,
-        func_per_chunk: Callable[[tuple[View, int]], object],
-        *,
-        chunk_shape: object = None,
-        executor: Executor | None = None,
-        progress_desc: str | None = None,
-    ) -> None:
-        """Call ``func_per_chunk((sub_view, index))`` for every chunk of the view.
 
-        Args:
-            func_per_chunk: called once per chunk; must be picklable (a top-level
-                function or ``functools.partial`` of one) when ``executor`` runs
-                in other processes.
-            chunk_shape: Mag-1 chunk shape; default one shard (shard shape x mag).
-                On a writable view it must be a multiple of
-                ``mag * chunk_shape * chunks_per_shard`` so chunks own whole
-                shards; on a read-only view a multiple of ``mag * chunk_shape``.
-            executor: a ``concurrent.futures.Executor``; inline when None.
-            progress_desc: if given, a chunk counter is shown on stderr.
+def map_chunk(
+    view: View,
+    func_per_chunk: Callable[[View], R],
+    *,
+    chunk_shape: object = None,
+    executor: Executor | None = None,
+    progress_desc: str | None = None,
+) -> list[R]:
+    """``func_per_chunk(sub_view)`` for every chunk; results in chunk order.
 
-        Raises:
-            ChunkShapeError: ``chunk_shape`` is invalid (before any work is done).
-        """
-        view = _as_view(self)
-        shape = _resolve_chunk_shape(view, chunk_shape)
-        jobs = [(sub, i) for i, sub in enumerate(view.chunk(shape, shape))]
-        _run_jobs(
-            func_per_chunk,
-            jobs,
-            _effective_executor(executor, [view]),
-            progress_desc,
-        )
+    Chunking, executor and progress as in :meth:`for_each_chunk`.
+    """
+    shape = _resolve_chunk_shape(view, chunk_shape)
+    jobs = list(view.chunk(shape, shape))
+    return _run_jobs(
+        func_per_chunk,
+        jobs,
+        _effective_executor(executor, [view]),
+        progress_desc,
+    )
 
-    def map_chunk(
-        self,
-        func_per_chunk: Callable[[View], R],
-        *,
-        chunk_shape: object = None,
-        executor: Executor | None = None,
-        progress_desc: str | None = None,
-    ) -> list[R]:
-        """``func_per_chunk(sub_view)`` for every chunk; results in chunk order.
 
-        Chunking, executor and progress as in :meth:`for_each_chunk`.
-        """
-        view = _as_view(self)
-        shape = _resolve_chunk_shape(view, chunk_shape)
-        jobs = list(view.chunk(shape, shape))
-        return _run_jobs(
-            func_per_chunk,
-            jobs,
-            _effective_executor(executor, [view]),
-            progress_desc,
-        )
+def for_zipped_chunks(
+    view: View,
+    func_per_chunk: Callable[[tuple[View, View, int]], object],
+    target_view: View,
+    *,
+    source_chunk_shape: object = None,
+    target_chunk_shape: object = None,
+    executor: Executor | None = None,
+    progress_desc: str | None = None,
+) -> None:
+    """Call ``func_per_chunk((source_chunk, target_chunk, index))`` pairwise.
 
-    def for_zipped_chunks(
-        self,
-        func_per_chunk: Callable[[tuple[View, View, int]], object],
-        target_view: View,
-        *,
-        source_chunk_shape: object = None,
-        target_chunk_shape: object = None,
-        executor: Executor | None = None,
-        progress_desc: str | None = None,
-    ) -> None:
-        """Call ``func_per_chunk((source_chunk, target_chunk, index))`` pairwise.
+    Both views are chunked with their own chunk shape (in Mag-1); the i-th
+    source chunk is paired with the i-th target chunk, which is what e.g. a
+    downsampling step from one mag into another needs.
 
-        Both views are chunked with their own chunk shape (in Mag-1); the i-th
-        source chunk is paired with the i-th target chunk, which is what e.g. a
-        downsampling step from one mag into another needs.
+    Args:
+        target_view: the view chunked alongside this one (usually written).
+        source_chunk_shape, target_chunk_shape: give both or neither; the
+            default for both is the pairwise maximum of the two views' shard
+            extents (Mag-1). Given shapes are checked like in
+            :meth:`for_each_chunk`, each against its own view.
 
-        Args:
-            target_view: the view chunked alongside this one (usually written).
-            source_chunk_shape, target_chunk_shape: give both or neither; the
-                default for both is the pairwise maximum of the two views' shard
-                extents (Mag-1). Given shapes are checked like in
-                :meth:`for_each_chunk`, each against its own view.
+    Raises:
+        ChunkShapeError: only one shape given, a shape is invalid, or the ratio
+            of the view sizes differs from the ratio of the chunk shapes.
 
-        Raises:
-            ChunkShapeError: only one shape given, a shape is invalid, or the ratio
-                of the view sizes differs from the ratio of the chunk shapes.
-
-        Empty views make this a no-op.
-        """
-        view = _as_view(self)
-        if source_chunk_shape is None or target_chunk_shape is None:
-            if source_chunk_shape is not None or target_chunk_shape is not None:
-                raise ChunkShapeError(
-                    "Either both source_chunk_shape and target_chunk_shape must be "
-                    "given or none."
-                )
-            src_shape = _shard_extent_mag1(view).pairmax(
-                _shard_extent_mag1(target_view)
-            )
-            tgt_shape = src_shape
-        else:
-            src_shape = _parse_shape(source_chunk_shape, "source_chunk_shape")
-            tgt_shape = _parse_shape(target_chunk_shape, "target_chunk_shape")
-            _check_chunk_shape(view, src_shape, view.read_only, "source_chunk_shape")
-            _check_chunk_shape(
-                target_view, tgt_shape, target_view.read_only, "target_chunk_shape"
-            )
-        src_box, tgt_box = view.bounding_box, target_view.bounding_box
-        if src_box.is_empty() or tgt_box.is_empty():
-            return
-        src_size, tgt_size = src_box.size_xyz, tgt_box.size_xyz
-        # a/b == c/d  <=>  a*d == c*b  (all positive here), without float rounding
-        if any(
-            s * tc != t * sc
-            for s, t, sc, tc in zip(src_size, tgt_size, src_shape, tgt_shape)
-        ):
+    Empty views make this a no-op.
+    """
+    if source_chunk_shape is None or target_chunk_shape is None:
+        if source_chunk_shape is not None or target_chunk_shape is not None:
             raise ChunkShapeError(
-                "Calling 'for_zipped_chunks' failed because the ratio of the view "
-                f"sizes (source size = {src_size}, target size = {tgt_size}) must "
-                "be equal to the ratio of the chunk sizes (source_chunk_shape in "
-                f"Mag(1) = {src_shape}, target_chunk_shape in Mag(1) = {tgt_shape})"
+                "Either both source_chunk_shape and target_chunk_shape must be "
+                "given or none."
             )
-        sources = view.chunk(src_shape, src_shape)
-        targets = target_view.chunk(tgt_shape, tgt_shape)
-        jobs = [(s, t, i) for i, (s, t) in enumerate(zip(sources, targets))]
-        _run_jobs(
-            func_per_chunk,
-            jobs,
-            _effective_executor(executor, [view, target_view]),
-            progress_desc,
+        src_shape = _shard_extent_mag1(view).pairmax(_shard_extent_mag1(target_view))
+        tgt_shape = src_shape
+    else:
+        src_shape = _parse_shape(source_chunk_shape, "source_chunk_shape")
+        tgt_shape = _parse_shape(target_chunk_shape, "target_chunk_shape")
+        _check_chunk_shape(view, src_shape, view.read_only, "source_chunk_shape")
+        _check_chunk_shape(
+            target_view, tgt_shape, target_view.read_only, "target_chunk_shape"
         )
-
-    def content_is_equal(
-        self,
-        other: View,
-        *,
-        executor: Executor | None = None,
-        progress_desc: str | None = None,
-        chunk_shape: object = None,
-    ) -> bool:
-        """True if both views have the same Mag-1 size and the same voxels.
-
-        The comparison reads both views chunk by chunk through read-only views, so
-        memory stays at about two chunks per worker. Chunks are laid out relative to
-        each view's topleft, so views at different positions compare correctly.
-
-        Args:
-            chunk_shape: Mag-1 chunk shape, a multiple of ``mag * chunk_shape`` of
-                both views; default is the pairwise maximum of their shard extents.
-
-        Raises:
-            ChunkShapeError: ``chunk_shape`` is invalid.
-        """
-        view = _as_view(self)
-        if view.bounding_box.size_xyz != other.bounding_box.size_xyz:
-            return False
-        ro_self = view.get_view(read_only=True)
-        ro_other = other.get_view(read_only=True)
-        if chunk_shape is None:
-            shape = _shard_extent_mag1(view).pairmax(_shard_extent_mag1(other))
-        else:
-            shape = _parse_shape(chunk_shape, "chunk_shape")
-            _check_chunk_shape(ro_self, shape, True, "chunk_shape")
-            _check_chunk_shape(ro_other, shape, True, "chunk_shape")
-        size = view.bounding_box.size_xyz
-        origin = BoundingBox((0, 0, 0), size)
-        jobs = [
-            (
-                ro_self.get_view(relative_bounding_box=rel, read_only=True),
-                ro_other.get_view(relative_bounding_box=rel, read_only=True),
-            )
-            for rel in origin.chunk(shape)
-        ]
-        results = _run_jobs(
-            _chunks_equal,
-            jobs,
-            _effective_executor(executor, [view, other]),
-            progress_desc,
+    src_box, tgt_box = view.bounding_box, target_view.bounding_box
+    if src_box.is_empty() or tgt_box.is_empty():
+        return
+    src_size, tgt_size = src_box.size_xyz, tgt_box.size_xyz
+    # a/b == c/d  <=>  a*d == c*b  (all positive here), without float rounding
+    if any(
+        s * tc != t * sc
+        for s, t, sc, tc in zip(src_size, tgt_size, src_shape, tgt_shape)
+    ):
+        raise ChunkShapeError(
+            "Calling 'for_zipped_chunks' failed because the ratio of the view "
+            f"sizes (source size = {src_size}, target size = {tgt_size}) must "
+            "be equal to the ratio of the chunk sizes (source_chunk_shape in "
+            f"Mag(1) = {src_shape}, target_chunk_shape in Mag(1) = {tgt_shape})"
         )
-        return all(results)
+    sources = view.chunk(src_shape, src_shape)
+    targets = target_view.chunk(tgt_shape, tgt_shape)
+    jobs = [(s, t, i) for i, (s, t) in enumerate(zip(sources, targets))]
+    _run_jobs(
+        func_per_chunk,
+        jobs,
+        _effective_executor(executor, [view, target_view]),
+        progress_desc,
+    )
+
+
+def content_is_equal(
+    view: View,
+    other: View,
+    *,
+    executor: Executor | None = None,
+    progress_desc: str | None = None,
+    chunk_shape: object = None,
+) -> bool:
+    """True if both views have the same Mag-1 size and the same voxels.
+
+    The comparison reads both views chunk by chunk through read-only views, so
+    memory stays at about two chunks per worker. Chunks are laid out relative to
+    each view's topleft, so views at different positions compare correctly.
+
+    Args:
+        chunk_shape: Mag-1 chunk shape, a multiple of ``mag * chunk_shape`` of
+            both views; default is the pairwise maximum of their shard extents.
+
+    Raises:
+        ChunkShapeError: ``chunk_shape`` is invalid.
+    """
+    if view.bounding_box.size_xyz != other.bounding_box.size_xyz:
+        return False
+    ro_self = view.get_view(read_only=True)
+    ro_other = other.get_view(read_only=True)
+    if chunk_shape is None:
+        shape = _shard_extent_mag1(view).pairmax(_shard_extent_mag1(other))
+    else:
+        shape = _parse_shape(chunk_shape, "chunk_shape")
+        _check_chunk_shape(ro_self, shape, True, "chunk_shape")
+        _check_chunk_shape(ro_other, shape, True, "chunk_shape")
+    size = view.bounding_box.size_xyz
+    origin = BoundingBox((0, 0, 0), size)
+    jobs = [
+        (
+            ro_self.get_view(relative_bounding_box=rel, read_only=True),
+            ro_other.get_view(relative_bounding_box=rel, read_only=True),
+        )
+        for rel in origin.chunk(shape)
+    ]
+    results = _run_jobs(
+        _chunks_equal,
+        jobs,
+        _effective_executor(executor, [view, other]),
+        progress_desc,
+    )
+    return all(results)
 
 
 def _resolve_chunk_shape(view: View, chunk_shape: object) -> Vec3Int:
@@ -391,4 +373,10 @@ def _resolve_chunk_shape(view: View, chunk_shape: object) -> Vec3Int:
     return shape
 
 
-__all__ = ["ChunkShapeError", "ChunkedViewMixin"]
+__all__ = [
+    "ChunkShapeError",
+    "content_is_equal",
+    "for_each_chunk",
+    "for_zipped_chunks",
+    "map_chunk",
+]

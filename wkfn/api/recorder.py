@@ -16,7 +16,7 @@ from wkfn.spec.dataset import DatasetSpec
 from wkfn.transform.change import Change
 
 if TYPE_CHECKING:
-    from wkfn.api.dataset import Dataset
+    from wkfn.api._session import Session
 
 
 class Recorder:
@@ -32,7 +32,15 @@ class Recorder:
         self.base = base
         self.changes: list[Change] = []
         self.payloads: dict[str, np.ndarray] = {}
-        self._dataset: Dataset | None = None
+        self._session: Session | None = None
+
+    def attach(self, session: Session) -> None:
+        """Bring ``session`` up to date when this recorder's plan is applied."""
+        self._session = session
+
+    def detach(self) -> None:
+        """Stop updating a session on apply (planning is over)."""
+        self._session = None
 
     def record(self, change: Change, payloads: Mapping[str, np.ndarray]) -> None:
         """Remember a change and the payloads it references."""
@@ -60,9 +68,6 @@ class Recorder:
         from wkfn.execute.apply import apply
 
         report = apply(self.plan, self.path, self.payloads, executor=executor, **kwargs)
-        if self._dataset is not None and self.spec is not None:
-            if self._dataset._recorder is self:  # a planned dataset now exists
-                self._dataset._recorder = None
-            self._dataset._spec = self.spec
-            self._dataset._layouts.clear()
+        if self._session is not None and self.spec is not None:
+            self._session.applied(self, self.spec)
         return report

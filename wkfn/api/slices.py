@@ -42,11 +42,11 @@ import logging
 import warnings
 from collections.abc import Iterator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from wkfn.api._location import _offset, _one_of
+from wkfn.api._location import offset_arg, one_of
 from wkfn.errors import InvalidArgumentError, ReadOnlyError
 from wkfn.geometry import BoundingBox
 
@@ -149,7 +149,7 @@ class BufferedSliceWriter:
         use_logging: bool = False,
         allow_unaligned: bool = False,
     ) -> None:
-        """See :meth:`SliceBufferMixin.get_buffered_slice_writer`."""
+        """See :func:`get_buffered_slice_writer`."""
         self._view = view
         self._buffer_size = buffer_size
         self._axis = axis
@@ -224,7 +224,7 @@ class BufferedSliceWriter:
         """``reset_offset``; warnings are attributed ``stacklevel`` frames up."""
         self._flush()
         view_topleft = self._view.bounding_box.topleft
-        given = _one_of(
+        given = one_of(
             relative_offset=relative_offset,
             absolute_offset=absolute_offset,
             relative_bounding_box=relative_bounding_box,
@@ -235,7 +235,7 @@ class BufferedSliceWriter:
         else:
             name, value = given
             if name in ("relative_offset", "absolute_offset"):
-                topleft = _offset(value, name)
+                topleft = offset_arg(value, name)
             else:
                 if not isinstance(value, BoundingBox):
                     raise InvalidArgumentError(
@@ -366,7 +366,7 @@ class BufferedSliceReader:
         self._buffer_size = buffer_size
         self._axis = axis
         self._use_logging = use_logging
-        given = _one_of(
+        given = one_of(
             relative_bounding_box=relative_bounding_box,
             absolute_bounding_box=absolute_bounding_box,
         )
@@ -427,84 +427,80 @@ class BufferedSliceReader:
         return None
 
 
-class SliceBufferMixin:
-    """``get_buffered_slice_writer`` / ``get_buffered_slice_reader`` for ``View``."""
+def get_buffered_slice_writer(
+    view: View,
+    buffer_size: int | None = None,
+    dimension: str | int = "z",
+    *,
+    relative_offset: object = None,
+    absolute_offset: object = None,
+    relative_bounding_box: BoundingBox | None = None,
+    absolute_bounding_box: BoundingBox | None = None,
+    use_logging: bool = False,
+    allow_unaligned: bool = False,
+) -> BufferedSliceWriter:
+    """A writer that stacks 2D slices along ``dimension``, starting at an offset.
 
-    def get_buffered_slice_writer(
-        self,
-        buffer_size: int | None = None,
-        dimension: str | int = "z",
-        *,
-        relative_offset: object = None,
-        absolute_offset: object = None,
-        relative_bounding_box: BoundingBox | None = None,
-        absolute_bounding_box: BoundingBox | None = None,
-        use_logging: bool = False,
-        allow_unaligned: bool = False,
-    ) -> BufferedSliceWriter:
-        """A writer that stacks 2D slices along ``dimension``, starting at an offset.
+    Args:
+        buffer_size: slices collected per write (default: the shard extent along
+            ``dimension``, so each shard is written once).
+        dimension: ``"x"``, ``"y"`` or ``"z"`` (integers 0/1/2 are deprecated).
+        relative_offset, absolute_offset, relative_bounding_box,
+            absolute_bounding_box: where the first slice goes (Mag-1; at most
+            one; default: the view's topleft; of a box only the topleft counts).
+        use_logging: log every buffer write.
+        allow_unaligned: warn instead of raising about offsets/buffer sizes
+            that do not fit the chunk grid, and write partial shards.
 
-        Args:
-            buffer_size: slices collected per write (default: the shard extent along
-                ``dimension``, so each shard is written once).
-            dimension: ``"x"``, ``"y"`` or ``"z"`` (integers 0/1/2 are deprecated).
-            relative_offset, absolute_offset, relative_bounding_box,
-                absolute_bounding_box: where the first slice goes (Mag-1; at most
-                one; default: the view's topleft; of a box only the topleft counts).
-            use_logging: log every buffer write.
-            allow_unaligned: warn instead of raising about offsets/buffer sizes
-                that do not fit the chunk grid, and write partial shards.
-
-        Raises:
-            ReadOnlyError: the view is read-only.
-            SliceAlignmentError: unaligned offset or buffer size (see module doc).
-        """
-        view = cast("View", self)
-        axis = parse_dimension(dimension)
-        if view.read_only:
-            raise ReadOnlyError(
-                "cannot get a buffered slice writer on a read-only view "
-                f"({view.layer.name}/{view.mag})"
-            )
-        return BufferedSliceWriter(
-            view,
-            _buffer_size(view, buffer_size, axis),
-            axis,
-            relative_offset=relative_offset,
-            absolute_offset=absolute_offset,
-            relative_bounding_box=relative_bounding_box,
-            absolute_bounding_box=absolute_bounding_box,
-            use_logging=use_logging,
-            allow_unaligned=allow_unaligned,
+    Raises:
+        ReadOnlyError: the view is read-only.
+        SliceAlignmentError: unaligned offset or buffer size (see module doc).
+    """
+    axis = parse_dimension(dimension)
+    if view.read_only:
+        raise ReadOnlyError(
+            "cannot get a buffered slice writer on a read-only view "
+            f"({view.layer.name}/{view.mag})"
         )
+    return BufferedSliceWriter(
+        view,
+        _buffer_size(view, buffer_size, axis),
+        axis,
+        relative_offset=relative_offset,
+        absolute_offset=absolute_offset,
+        relative_bounding_box=relative_bounding_box,
+        absolute_bounding_box=absolute_bounding_box,
+        use_logging=use_logging,
+        allow_unaligned=allow_unaligned,
+    )
 
-    def get_buffered_slice_reader(
-        self,
-        buffer_size: int | None = None,
-        dimension: str | int = "z",
-        *,
-        relative_bounding_box: BoundingBox | None = None,
-        absolute_bounding_box: BoundingBox | None = None,
-        use_logging: bool = False,
-    ) -> BufferedSliceReader:
-        """A reader yielding ``(c, a, b)`` slices along ``dimension``.
 
-        Args:
-            buffer_size: slices read per call (default: the shard extent along
-                ``dimension``).
-            dimension: ``"x"``, ``"y"`` or ``"z"`` (integers 0/1/2 are deprecated).
-            relative_bounding_box, absolute_bounding_box: the Mag-1 region to read
-                (at most one; default: the whole view). Regions without data read
-                as zeros.
-            use_logging: log every buffer read.
-        """
-        view = cast("View", self)
-        axis = parse_dimension(dimension)
-        return BufferedSliceReader(
-            view,
-            _buffer_size(view, buffer_size, axis),
-            axis,
-            relative_bounding_box=relative_bounding_box,
-            absolute_bounding_box=absolute_bounding_box,
-            use_logging=use_logging,
-        )
+def get_buffered_slice_reader(
+    view: View,
+    buffer_size: int | None = None,
+    dimension: str | int = "z",
+    *,
+    relative_bounding_box: BoundingBox | None = None,
+    absolute_bounding_box: BoundingBox | None = None,
+    use_logging: bool = False,
+) -> BufferedSliceReader:
+    """A reader yielding ``(c, a, b)`` slices along ``dimension``.
+
+    Args:
+        buffer_size: slices read per call (default: the shard extent along
+            ``dimension``).
+        dimension: ``"x"``, ``"y"`` or ``"z"`` (integers 0/1/2 are deprecated).
+        relative_bounding_box, absolute_bounding_box: the Mag-1 region to read
+            (at most one; default: the whole view). Regions without data read
+            as zeros.
+        use_logging: log every buffer read.
+    """
+    axis = parse_dimension(dimension)
+    return BufferedSliceReader(
+        view,
+        _buffer_size(view, buffer_size, axis),
+        axis,
+        relative_bounding_box=relative_bounding_box,
+        absolute_bounding_box=absolute_bounding_box,
+        use_logging=use_logging,
+    )

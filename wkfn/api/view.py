@@ -13,10 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from wkfn.api import chunked, mag_copy, slices
 from wkfn.api._location import read_box, write_box
-from wkfn.api.chunked import ChunkedViewMixin
-from wkfn.api.copying import MagViewCopyMixin
-from wkfn.api.slices import SliceBufferMixin
+from wkfn.api._session import Session
 from wkfn.errors import (
     DtypeMismatchError,
     InvalidArgumentError,
@@ -92,7 +91,7 @@ def coerce_dtype(data: np.ndarray, dtype: np.dtype[Any]) -> np.ndarray:
     raise DtypeMismatchError(f"cannot store data of dtype {data.dtype} as {dtype}")
 
 
-class View(SliceBufferMixin, ChunkedViewMixin):
+class View:
     """A box of one mag of a layer. All public coordinates are Mag-1 voxels."""
 
     def __init__(
@@ -109,6 +108,11 @@ class View(SliceBufferMixin, ChunkedViewMixin):
         self._read_only = read_only
 
     # ------------------------------------------------------------------ properties
+    @property
+    def session(self) -> Session:
+        """The effect boundary of the view's dataset."""
+        return self._layer.session
+
     @property
     def layer(self) -> Layer:
         """The layer this view belongs to."""
@@ -131,13 +135,13 @@ class View(SliceBufferMixin, ChunkedViewMixin):
         return (
             self._read_only
             or self._layer.read_only
-            or self._layer._mag_is_foreign(self._mag)
+            or self.session.mag_is_foreign(self._layer.name, self._mag)
         )
 
     @property
     def info(self) -> ArrayInfo:
         """Chunk, shard and compression facts of the underlying array."""
-        layout = self._layer._layout(self._mag)
+        layout = self.session.layout(self._layer.name, self._mag)
         return ArrayInfo(
             data_format=layout.data_format,
             num_channels=layout.num_channels,
@@ -149,7 +153,7 @@ class View(SliceBufferMixin, ChunkedViewMixin):
         )
 
     def _layout(self) -> ArrayLayout:
-        return self._layer._layout(self._mag)
+        return self.session.layout(self._layer.name, self._mag)
 
     # ------------------------------------------------------------------ reading
     def read(
@@ -200,10 +204,9 @@ class View(SliceBufferMixin, ChunkedViewMixin):
             )
         offset = box.topleft // mag
         shape = box.size // mag
-        data: np.ndarray = self._layer._read(
-            self._mag, offset.to_tuple(), shape.to_tuple()
+        return self.session.read(
+            self._layer.name, self._mag, offset.to_tuple(), shape.to_tuple()
         )
-        return data
 
     # ------------------------------------------------------------------ writing
     def _check_writable(self) -> None:
@@ -290,7 +293,7 @@ class View(SliceBufferMixin, ChunkedViewMixin):
             key=key, shape=tuple(prepared.shape), dtype=str(prepared.dtype)
         )
         change = data_transform.write_region(
-            layer._dataset._spec,
+            self.session.spec,
             layer.name,
             self._mag.to_tuple(),
             offset=box.topleft.to_tuple(),
@@ -298,9 +301,9 @@ class View(SliceBufferMixin, ChunkedViewMixin):
             payload=ref,
             allow_resize=allow_resize,
             allow_unaligned=allow_unaligned,
-            shard_shapes=layer._shard_shapes(),
+            shard_shapes=self.session.shard_shapes(layer.name),
         )
-        layer._dataset._apply(change, {key: prepared})
+        self.session.apply(change, {key: prepared})
 
     def get_view(
         self,
@@ -352,6 +355,14 @@ class View(SliceBufferMixin, ChunkedViewMixin):
             for box in self.bounding_box.chunk(shape, align)
         ]
 
+    # ------------------------------------------------------------------ bound verbs
+    for_each_chunk = chunked.for_each_chunk
+    map_chunk = chunked.map_chunk
+    for_zipped_chunks = chunked.for_zipped_chunks
+    content_is_equal = chunked.content_is_equal
+    get_buffered_slice_writer = slices.get_buffered_slice_writer
+    get_buffered_slice_reader = slices.get_buffered_slice_reader
+
     def __repr__(self) -> str:
         return (
             f"View({self._layer.name!r}, mag={self._mag}, "
@@ -359,8 +370,11 @@ class View(SliceBufferMixin, ChunkedViewMixin):
         )
 
 
-class MagView(View, MagViewCopyMixin):
+class MagView(View):
     """The whole of one mag: its box is the layer box aligned outward to the mag."""
+
+    compress = mag_copy.compress_mag
+    rechunk = mag_copy.rechunk_mag
 
     def __init__(self, layer: Layer, mag: Mag) -> None:
         super().__init__(layer, mag, None)
@@ -382,7 +396,7 @@ class MagView(View, MagViewCopyMixin):
 
         from wkfn.storage.remote import UrlPath, is_url
 
-        location = self._layer._mag_path(self._mag)
+        location = self.session.mag_path(self._layer.name, self._mag)
         return UrlPath(location) if is_url(location) else Path(location)
 
     def write(
@@ -427,7 +441,9 @@ class MagView(View, MagViewCopyMixin):
             raise InvalidArgumentError("get_zarr_array is not available for wkw mags")
         from wkfn.storage.arrays import open_array
 
-        handle = open_array(self._layer._mag_path(self._mag), layout.data_format)
+        handle = open_array(
+            self.session.mag_path(self._layer.name, self._mag), layout.data_format
+        )
         return getattr(handle, "store", handle)
 
     def get_bounding_boxes_on_disk(self) -> list[BoundingBox]:
@@ -439,7 +455,7 @@ class MagView(View, MagViewCopyMixin):
         return [
             BoundingBox(Vec3Int(off) * mag, Vec3Int(size) * mag)
             for off, size in shard_boxes_on_disk(
-                self._layer._mag_path(self._mag), layout.data_format
+                self.session.mag_path(self._layer.name, self._mag), layout.data_format
             )
         ]
 

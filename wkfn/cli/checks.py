@@ -29,7 +29,7 @@ def check_dataset_on_disk(path: str | os.PathLike[str]) -> list[str]:
             if not Path(view.path).exists():
                 problems.append(f"{where}: array missing at {view.path}")
                 continue
-            if layer._spec.additional_axes:
+            if layer.spec.additional_axes:
                 continue  # n-D arrays: present is all wkfn can check
             try:
                 info = view.info

@@ -11,16 +11,16 @@ from typing import Annotated, Any
 
 import typer
 
-from wkfn.cli.main import (
+from wkfn.cli.app import (
     DryRunOpt,
     ExecutorOpt,
     JobsOpt,
-    _floats3,
-    _print_plan,
-    _progress,
-    _vec3,
     app,
+    floats3,
+    print_plan,
+    progress,
     user_errors,
+    vec3,
 )
 
 
@@ -28,13 +28,13 @@ def _finish(recorder: Any, dry_run: bool, executor: str, jobs: int | None) -> No
     from wkfn.cli.executors import open_executor
 
     if dry_run:
-        _print_plan(recorder.plan)
+        print_plan(recorder.plan)
         return
     if recorder.plan.is_empty():
         typer.echo("nothing to do")
         return
-    with open_executor(executor, jobs) as pool, _progress(True) as progress:
-        report = recorder.apply(executor=pool, progress=progress)
+    with open_executor(executor, jobs) as pool, progress(True) as bar:
+        report = recorder.apply(executor=pool, progress=bar)
     typer.echo(
         f"applied {report.ops} ops ({report.tasks} tasks) in {report.seconds:.1f} s"
     )
@@ -74,13 +74,13 @@ def convert_cmd(
     from wkfn.geometry import Mag, VoxelSize
     from wkfn.geometry.voxel_size import length_unit_from_str
 
-    voxel = VoxelSize(_floats3(voxel_size), length_unit_from_str(unit))
+    voxel = VoxelSize(floats3(voxel_size), length_unit_from_str(unit))
     ds, recorder = Dataset.planned(target, voxel_size_with_unit=voxel, name=name)
     kwargs: dict[str, Any] = {}
     if chunk_shape:
-        kwargs["chunk_shape"] = _vec3(chunk_shape)
+        kwargs["chunk_shape"] = vec3(chunk_shape)
     if shard_shape:
-        kwargs["shard_shape"] = _vec3(shard_shape)
+        kwargs["shard_shape"] = vec3(shard_shape)
     if batch_size:
         kwargs["batch_size"] = batch_size
     ds.add_layer_from_images(
@@ -100,7 +100,7 @@ def convert_cmd(
                 sampling_mode=sampling_mode,
                 compress=compress,
             )
-    ds._recorder = None
+    ds.session.stop_recording()
     _finish(recorder, dry_run, executor, jobs)
 
 
@@ -201,11 +201,11 @@ def copy_dataset_cmd(
     ds = Dataset.open(source, read_only=True)
     kwargs: dict[str, Any] = {
         "data_format": data_format,
-        "chunk_shape": _vec3(chunk_shape),
-        "shard_shape": _vec3(shard_shape),
+        "chunk_shape": vec3(chunk_shape),
+        "shard_shape": vec3(shard_shape),
     }
     if dry_run:
-        _print_plan(ds.plan_copy_dataset(target, **kwargs).plan)
+        print_plan(ds.plan_copy_dataset(target, **kwargs).plan)
         return
     with open_executor(executor, jobs) as pool:
         ds.copy_dataset(target, exists_ok=exists_ok, executor=pool, **kwargs)

@@ -7,102 +7,23 @@ Every mutating command accepts ``--dry-run`` (print the plan, change nothing) an
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
 
+from wkfn.cli.app import (
+    ExecutorOpt,
+    JobsOpt,
+    app,
+    print_plan,
+    progress,
+    user_errors,
+)
 from wkfn.errors import WkfnError
 
-app = typer.Typer(
-    name="wkfn",
-    help="Datasets of multi-resolution microscopy volumes: plan, apply, convert.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _executor_option(spec: str) -> str:
-    """Refuse an unknown ``--executor`` at parse time, even when there is no work."""
-    from wkfn.cli.executors import check_executor_spec
-
-    try:
-        return check_executor_spec(spec)
-    except WkfnError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-
-
-ExecutorOpt = Annotated[
-    str,
-    typer.Option(
-        "--executor",
-        help="inline | threads | processes | dask://HOST:PORT | dask://local",
-        callback=_executor_option,
-    ),
-]
-JobsOpt = Annotated[int | None, typer.Option("--jobs", help="parallel workers")]
-DryRunOpt = Annotated[
-    bool, typer.Option("--dry-run", help="print the plan, change nothing")
-]
-
-
-def user_errors(fn: F) -> F:
-    """Turn expected failures into one readable line and exit code 1."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except (WkfnError, FileNotFoundError, NotADirectoryError, ValueError) as exc:
-            message = str(exc).strip().replace("\n", " ")
-            typer.echo(f"error: {message}", err=True)
-            raise typer.Exit(1) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _vec3(text: str | None) -> tuple[int, int, int] | None:
-    if text is None:
-        return None
-    parts = [int(p) for p in text.replace("x", ",").split(",") if p.strip()]
-    if len(parts) == 1:
-        parts *= 3
-    if len(parts) != 3:
-        raise ValueError(f"expected one or three integers, got {text!r}")
-    return (parts[0], parts[1], parts[2])
-
-
-def _floats3(text: str) -> tuple[float, float, float]:
-    parts = [float(p) for p in text.split(",")]
-    if len(parts) == 1:
-        parts *= 3
-    if len(parts) != 3:
-        raise ValueError(f"expected one or three numbers, got {text!r}")
-    return (parts[0], parts[1], parts[2])
-
-
-@contextlib.contextmanager
-def _progress(enabled: bool) -> Iterator[Callable[[Any], None] | None]:
-    """A rich progress bar per stage: ops done/total, bytes, rate, elapsed, ETA."""
-    from wkfn.execute.progress_bar import progress_bar
-
-    with progress_bar(enabled) as update:
-        yield update
-
-
-def _print_plan(plan: Any) -> None:
-    from wkfn.plan.summary import summarize
-
-    for line in summarize(plan).lines():
-        typer.echo(line)
-    typer.echo(str(plan))
+__all__ = ["app", "main"]
 
 
 # ------------------------------------------------------------------ plan / apply
@@ -126,7 +47,7 @@ def plan_cmd(
     decl = load_declaration(spec)
     target = dataset or spec.with_suffix("")
     recorder = plan_declaration(decl, target, base_dir=spec.parent, source=str(spec))
-    _print_plan(recorder.plan)
+    print_plan(recorder.plan)
     if json_out is not None:
         save_plan(recorder.plan, json_out, recorder.payloads)
         typer.echo(f"saved plan to {json_out}")
@@ -166,8 +87,8 @@ def apply_cmd(
     if plan.is_empty():
         typer.echo("nothing to do: the dataset already matches")
         return
-    with open_executor(executor, jobs) as pool, _progress(True) as progress:
-        report = apply(plan, target, payloads, executor=pool, progress=progress)
+    with open_executor(executor, jobs) as pool, progress(True) as bar:
+        report = apply(plan, target, payloads, executor=pool, progress=bar)
     typer.echo(
         f"applied {report.ops} ops ({report.tasks} tasks) in {report.seconds:.1f} s"
     )
@@ -204,7 +125,7 @@ def info_cmd(path: str | os.PathLike[str]) -> None:
     """
     from wkfn.api.dataset import Dataset
     from wkfn.errors import UnsupportedLayerError
-    from wkfn.plan.summary import _human
+    from wkfn.plan.summary import human_size
     from wkfn.storage.remote import is_url
 
     remote = is_url(path)
@@ -216,7 +137,7 @@ def info_cmd(path: str | os.PathLike[str]) -> None:
         bbox = layer.bounding_box
         extra = "".join(
             f" {axis.name}[{axis.bounds[0]},{axis.bounds[1]})"
-            for axis in layer._spec.additional_axes
+            for axis in layer.spec.additional_axes
         )
         typer.echo(
             f"layer {name}: {layer.category} {layer.dtype_per_channel} "
@@ -237,7 +158,7 @@ def info_cmd(path: str | os.PathLike[str]) -> None:
             if remote:  # HTTP has no directory listing to sum sizes over
                 typer.echo(f"  mag {mag.to_layer_name()}: {layout} (remote)")
                 continue
-            size = _human(_dir_size(Path(view.path)))
+            size = human_size(_dir_size(Path(view.path)))
             typer.echo(f"  mag {mag.to_layer_name()}: {layout}, {size} on disk")
 
 

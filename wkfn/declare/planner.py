@@ -68,8 +68,7 @@ def plan_declaration(
         return recorder
     ds, recorder = Dataset.planned(path, voxel_size_with_unit=voxel, name=decl.name)
     _declare(ds, decl, base_dir, source)
-    ds._recorder = None  # planning done: the recorder keeps what was recorded
-    recorder._dataset = None
+    ds.session.stop_recording()  # planning done: the recorder keeps what it has
     return recorder
 
 

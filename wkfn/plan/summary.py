@@ -33,12 +33,13 @@ class PlanSummary(msgspec.Struct, frozen=True, kw_only=True):
         return [
             f"{self.creates} to create, {self.updates} to change, "
             f"{self.deletes} to delete ({kinds or 'nothing'})",
-            f"{self.region_ops} region ops, about {_human(self.bytes_to_write)} "
+            f"{self.region_ops} region ops, about {human_size(self.bytes_to_write)} "
             "of voxels to write",
         ]
 
 
-def _human(n: int) -> str:
+def human_size(n: int) -> str:
+    """A byte count for people: ``1.5 GiB``."""
     size = float(n)
     for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
         if size < 1024 or unit == "TiB":

@@ -86,7 +86,7 @@ def plan_download(
     path: str | os.PathLike[str] | None = None,
 ) -> DownloadPlan:
     """The plan of a download (pure apart from reading the remote metadata)."""
-    from wkfn.api.copying import _source_layer
+    from wkfn.api._observe import source_layer as _source_layer
     from wkfn.transform import copy as copy_transform
 
     names = [layers] if isinstance(layers, str) else list(layers or remote.layers)

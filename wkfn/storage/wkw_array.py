@@ -233,7 +233,7 @@ class WkwArray:
 
     def read(self, offset: Vec3, size: Vec3) -> np.ndarray[Any, Any]:
         """Read ``(c, x, y, z)`` voxels; zeros where nothing is written."""
-        _check_box(offset, size)
+        check_box(offset, size)
         try:
             out: np.ndarray[Any, Any] = self._ds.read(offset, size)
         except Exception as e:
@@ -250,7 +250,7 @@ class WkwArray:
     def write_many(self, regions: Sequence[Region]) -> None:
         """Apply writes in order; compressed files are rewritten once each."""
         for offset, data in regions:
-            _check_data(self._layout, offset, data)
+            check_data(self._layout, offset, data)
         regions = [(o, d) for o, d in regions if 0 not in d.shape]
         touched: set[Vec3] = set()
         s = self._file_len
@@ -352,7 +352,8 @@ def _local_slices(
     return out
 
 
-def _check_box(offset: Sequence[int], size: Sequence[int]) -> None:
+def check_box(offset: Sequence[int], size: Sequence[int]) -> None:
+    """Refuse a read box that is not 3 non-negative offsets and sizes."""
     if len(offset) != 3 or len(size) != 3:
         raise StorageError(f"offset and size must have 3 entries, got {offset}, {size}")
     if min(offset) < 0:
@@ -361,13 +362,14 @@ def _check_box(offset: Sequence[int], size: Sequence[int]) -> None:
         raise StorageError(f"negative size {tuple(size)} is invalid")
 
 
-def _check_data(layout: ArrayLayout, offset: Vec3, data: np.ndarray[Any, Any]) -> None:
+def check_data(layout: ArrayLayout, offset: Vec3, data: np.ndarray[Any, Any]) -> None:
+    """Refuse write data that is not ``(c, x, y, z)`` of the array's dtype."""
     if not isinstance(data, np.ndarray) or data.ndim != 4:
         raise StorageError(
             f"data must be a 4-d (c, x, y, z) numpy array, got "
             f"{getattr(data, 'shape', type(data))}"
         )
-    _check_box(offset, data.shape[1:])
+    check_box(offset, data.shape[1:])
     if data.dtype != np.dtype(layout.dtype):
         raise StorageError(
             f"data has dtype {data.dtype}, the array stores {layout.dtype}; "

@@ -24,7 +24,7 @@ from wkfn.spec.dataset import DatasetSpec
 from wkfn.spec.layer import LayerSpec, MagSpec
 from wkfn.spec.names import mag_dir_name
 from wkfn.transform.change import Change, make_change
-from wkfn.transform.copy import AXIS_ORDER, SourceMag, _extend_box, add_mag_as_ref
+from wkfn.transform.copy import AXIS_ORDER, SourceMag, add_mag_as_ref, extend_box
 from wkfn.transform.layer import layer_dtype
 
 Vec3 = tuple[int, int, int]
@@ -98,7 +98,7 @@ def add_mag_from_array(
             f"cannot add mag {mag} to layer {layer_name!r}: {target} exists on disk"
         )
     if extend_layer_bounding_box:
-        layer = _extend_box(layer, ((0, 0, 0), source.layout.shape), mag)
+        layer = extend_box(layer, ((0, 0, 0), source.layout.shape), mag)
     mag_spec = MagSpec(mag=mag, path=target, axis_order=dict(AXIS_ORDER))
     new = lookup.replace_layer(spec, layer_name, lookup.with_mag_added(layer, mag_spec))
     op: PlanOp
