@@ -8,22 +8,31 @@ properties (``name``, ``description``, ``tags``, ``is_public``, ``folder``,
 ``allowed_teams``, ``metadata``, ``sharing_token``) are re-read on every access and
 written straight to the server (``PATCH .../updatePartial`` with only the changed
 key). Writing voxel data is refused with :class:`ReadOnlyError`.
+
+The dataset's state (URL root, spec, server identity and context) is its
+:class:`~wkfn.api.remote_session.RemoteSession`; this module only adds the
+reference's names. Importing it registers ``RemoteDataset`` as the facade the server
+verbs return (:func:`~wkfn.api.remote_session.register_facade`).
 """
 
 from __future__ import annotations
 
-import warnings
+import os
 from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from typing import Any
 
+from wkfn.api import remote_verbs
+from wkfn.api._session import Session
 from wkfn.api.dataset import Dataset
-from wkfn.errors import InvalidArgumentError, ReadOnlyError
+from wkfn.api.remote_listing import list_remote
+from wkfn.api.remote_session import RemoteSession, register_facade
+from wkfn.errors import InvalidArgumentError
+from wkfn.geometry import BoundingBox
 from wkfn.remote import api
 from wkfn.remote.admin import RemoteFolder, Team
-from wkfn.remote.client import redact
-from wkfn.remote.context import Context, run_in
+from wkfn.remote.context import run_in
+from wkfn.remote.download import DownloadPlan
 from wkfn.remote.resolve import Resolved, resolve
-from wkfn.storage import remote as http_storage
 
 MetadataValue = str | int | float | Sequence[str]
 
@@ -60,11 +69,11 @@ class RemoteMetadata(MutableMapping[str, Any]):
     edits of other properties are not overwritten.
     """
 
-    def __init__(self, dataset: RemoteDataset) -> None:
-        self._dataset = dataset
+    def __init__(self, session: RemoteSession) -> None:
+        self._session = session
 
     def _read(self) -> dict[str, MetadataValue]:
-        info = self._dataset._info()
+        info = self._session.info()
         return {
             str(e["key"]): _metadata_value(e)
             for e in info.get("metadata") or []
@@ -73,7 +82,7 @@ class RemoteMetadata(MutableMapping[str, Any]):
 
     def _write(self, values: Mapping[str, Any]) -> None:
         entries = [_metadata_entry(k, v) for k, v in values.items()]
-        self._dataset._update(metadata=entries)
+        self._session.update(metadata=entries)
 
     def __getitem__(self, key: str) -> MetadataValue:
         return self._read()[key]
@@ -102,14 +111,9 @@ class RemoteMetadata(MutableMapping[str, Any]):
 class RemoteDataset(Dataset):
     """A dataset on a WEBKNOSSOS server (open with :meth:`Dataset.open_remote`).
 
-    Reads work like on a local ``Dataset``; voxel writes raise ``ReadOnlyError``.
+    Its session is a :class:`~wkfn.api.remote_session.RemoteSession`: reads work
+    like on a local ``Dataset``; voxel writes raise ``ReadOnlyError``.
     """
-
-    _dataset_id: str
-    _context: Context
-    _sharing_token: str | None
-    _datastore: str
-    _organization: str
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError(
@@ -128,7 +132,7 @@ class RemoteDataset(Dataset):
         dataset_id: str | None = None,
     ) -> RemoteDataset:
         """Open a dataset on the server by name, id, dataset URL or sharing link."""
-        return cls._from_resolved(
+        return cls.from_resolved(
             resolve(
                 dataset_name_or_url,
                 organization_id,
@@ -139,79 +143,41 @@ class RemoteDataset(Dataset):
         )
 
     @classmethod
-    def _from_resolved(cls, where: Resolved) -> RemoteDataset:
-        ctx = where.context
-        info = api.dataset_info(where.dataset_id, where.sharing_token, ctx)
-        store = str(info.get("dataStore", {}).get("url") or ctx.url)
-        root = api.zarr_url(store, where.dataset_id)
-        if where.sharing_token:
-            from urllib.parse import quote
+    def of_session(cls, session: Session) -> RemoteDataset:
+        """The facade over an open :class:`RemoteSession` (no I/O)."""
+        if not isinstance(session, RemoteSession):
+            raise TypeError(f"a RemoteDataset needs a RemoteSession, got {session!r}")
+        made = super().of_session(session)
+        assert isinstance(made, RemoteDataset)
+        return made
 
-            root += f"?token={quote(where.sharing_token, safe='')}"
-        if ctx.token:
-            http_storage.register_token(
-                api.zarr_url(store, where.dataset_id), ctx.token
-            )
-        self = cls.__new__(cls)
-        self._dataset_id = where.dataset_id
-        self._context = ctx
-        self._sharing_token = where.sharing_token
-        self._datastore = store
-        self._organization = str(info.get("owningOrganization") or "")
-        self._path = http_storage.UrlPath(root)
-        self._read_only = True
-        self._layouts = {}
-        self._recorder = None
-        self.executor = None
-        self._spec = self._load()
-        return self
+    @classmethod
+    def from_resolved(cls, where: Resolved) -> RemoteDataset:
+        """Open the dataset ``where`` points to (reads its properties)."""
+        return cls.of_session(RemoteSession(where))
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        """Unpickled in a worker process: register the token for its reads again."""
-        super().__setstate__(state)
-        if self._context.token:
-            http_storage.register_token(
-                api.zarr_url(self._datastore, self._dataset_id), self._context.token
-            )
-
-    # ------------------------------------------------------------------ server I/O
-    def _info(self) -> dict[str, Any]:
-        return api.dataset_info(self._dataset_id, self._sharing_token, self._context)
-
-    def _update(self, **changes: Any) -> None:
-        keys = {
-            "name": "name",
-            "description": "description",
-            "tags": "tags",
-            "is_public": "isPublic",
-            "folder_id": "folderId",
-            "metadata": "metadata",
-        }
-        body = {keys[k]: v for k, v in changes.items()}
-        api.update_partial(self._dataset_id, body, self._context)
-
-    def _check_writable(self) -> None:
-        raise ReadOnlyError(
-            f"{self!r} is a dataset on a WEBKNOSSOS server: its voxel data and layers "
-            "cannot be changed over the network. Download it (RemoteDataset.download), "
-            "change the copy and upload that (Dataset.upload)."
-        )
+    @property
+    def session(self) -> RemoteSession:
+        """The read-only session over the server's zarr streaming route."""
+        session = super().session
+        assert isinstance(session, RemoteSession)
+        return session
 
     # ------------------------------------------------------------------ identity
     @property
     def dataset_id(self) -> str:
         """The server's id of the dataset."""
-        return self._dataset_id
+        return self.session.dataset_id
 
     @property
     def organization_id(self) -> str:
         """The organization owning the dataset."""
-        return self._organization
+        return self.session.organization
 
     @property
     def url(self) -> str:
         """``{server}/datasets/{id}`` (where the dataset opens in WEBKNOSSOS)."""
-        return f"{self._context.url}/datasets/{self._dataset_id}"
+        return self.session.url
 
     @property
     def read_only(self) -> bool:
@@ -219,24 +185,25 @@ class RemoteDataset(Dataset):
         return True
 
     def __repr__(self) -> str:
-        return f"RemoteDataset({redact(self.url, self._context)!r})"
+        return self.session.describe()
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, RemoteDataset):
             return NotImplemented
-        return (self._context.url, self._dataset_id) == (
-            other._context.url,
-            other._dataset_id,
+        mine, theirs = self.session, other.session
+        return (mine.context.url, mine.dataset_id) == (
+            theirs.context.url,
+            theirs.dataset_id,
         )
 
     def __hash__(self) -> int:
-        return hash((self._context.url, self._dataset_id))
+        return hash((self.session.context.url, self.session.dataset_id))
 
     # ------------------------------------------------------------------ properties
     @property
     def name(self) -> str:
         """The dataset's name on the server; assigning renames it there."""
-        return str(self._info()["name"])
+        return str(self.session.info()["name"])
 
     @name.setter
     def name(self, value: str) -> None:
@@ -244,7 +211,7 @@ class RemoteDataset(Dataset):
             raise InvalidArgumentError(
                 f"a dataset name must be a non-empty string, got {value!r}"
             )
-        self._update(name=value)
+        self.session.update(name=value)
 
     @property
     def display_name(self) -> str:
@@ -258,12 +225,12 @@ class RemoteDataset(Dataset):
     @property
     def directory_name(self) -> str:
         """The dataset's directory on the datastore (used in old URLs)."""
-        return str(self._info().get("directoryName", ""))
+        return str(self.session.info().get("directoryName", ""))
 
     @property
     def description(self) -> str | None:
         """Free-text (markdown) description, None when unset."""
-        value = self._info().get("description")
+        value = self.session.info().get("description")
         return None if value is None else str(value)
 
     @description.setter
@@ -272,16 +239,16 @@ class RemoteDataset(Dataset):
             raise InvalidArgumentError(
                 f"description must be a string or None, got {value!r}"
             )
-        self._update(description=value)
+        self.session.update(description=value)
 
     @description.deleter
     def description(self) -> None:
-        self._update(description=None)
+        self.session.update(description=None)
 
     @property
     def tags(self) -> tuple[str, ...]:
         """Tags of the dataset."""
-        return tuple(str(t) for t in self._info().get("tags") or [])
+        return tuple(str(t) for t in self.session.info().get("tags") or [])
 
     @tags.setter
     def tags(self, tags: Sequence[str]) -> None:
@@ -289,30 +256,30 @@ class RemoteDataset(Dataset):
             raise InvalidArgumentError(
                 f"tags must be a sequence of strings, got {tags!r}"
             )
-        self._update(tags=list(tags))
+        self.session.update(tags=list(tags))
 
     @property
     def is_public(self) -> bool:
         """Whether anyone may view the dataset without logging in."""
-        return bool(self._info().get("isPublic"))
+        return bool(self.session.info().get("isPublic"))
 
     @is_public.setter
     def is_public(self, value: bool) -> None:
         if not isinstance(value, bool):
             raise InvalidArgumentError(f"is_public must be a bool, got {value!r}")
-        self._update(is_public=value)
+        self.session.update(is_public=value)
 
     @property
     def sharing_token(self) -> str:
         """A token that lets anyone read the dataset (``?token=`` in links)."""
-        return api.sharing_token(self._dataset_id, self._context)
+        return api.sharing_token(self.dataset_id, self.session.context)
 
     @property
     def allowed_teams(self) -> tuple[Team, ...]:
         """Teams with access; assign Team objects or team ids."""
         return tuple(
             Team(str(t["id"]), str(t["name"]), str(t.get("organization", "")))
-            for t in self._info().get("allowedTeams") or []
+            for t in self.session.info().get("allowedTeams") or []
         )
 
     @allowed_teams.setter
@@ -327,13 +294,15 @@ class RemoteDataset(Dataset):
                 raise InvalidArgumentError(
                     f"expected a Team or a team id, got {team!r}"
                 )
-        api.update_teams(self._dataset_id, ids, self._context)
+        api.update_teams(self.dataset_id, ids, self.session.context)
 
     @property
     def folder(self) -> RemoteFolder:
         """The folder holding the dataset; assign a RemoteFolder to move it."""
-        folder_id = str(self._info().get("folderId"))
-        folder: RemoteFolder = run_in(self._context, RemoteFolder.get_by_id, folder_id)
+        folder_id = str(self.session.info().get("folderId"))
+        folder: RemoteFolder = run_in(
+            self.session.context, RemoteFolder.get_by_id, folder_id
+        )
         return folder
 
     @folder.setter
@@ -343,38 +312,61 @@ class RemoteDataset(Dataset):
             raise InvalidArgumentError(
                 f"expected a RemoteFolder or its id, got {folder!r}"
             )
-        self._update(folder_id=folder_id)
+        self.session.update(folder_id=folder_id)
 
     @property
     def metadata(self) -> RemoteMetadata:
         """Key-value metadata (strings, numbers, lists of strings), written through."""
-        return RemoteMetadata(self)
+        return RemoteMetadata(self.session)
 
     @metadata.setter
     def metadata(self, values: Mapping[str, Any] | None) -> None:
         entries = [_metadata_entry(k, v) for k, v in (values or {}).items()]
-        self._update(metadata=entries)
+        self.session.update(metadata=entries)
 
     @property
     def created(self) -> int:
         """Creation time (milliseconds since the epoch, as the server sends it)."""
-        return int(self._info().get("created") or 0)
+        return int(self.session.info().get("created") or 0)
 
     @property
     def used_storage_bytes(self) -> int:
         """Bytes the dataset occupies on the server."""
-        return int(self._info().get("usedStorageBytes") or 0)
+        return int(self.session.info().get("usedStorageBytes") or 0)
 
     def delete(self) -> None:
         """Delete the dataset on the server (irreversible)."""
-        api.delete_dataset(self._dataset_id, self._context)
+        api.delete_dataset(self.dataset_id, self.session.context)
 
     # ------------------------------------------------------------------ verbs
-    def download(self, *args: Any, **kwargs: Any) -> Any:
-        """Download (part of) this dataset (see ``wkfn.remote.download``)."""
-        from wkfn.remote.download import download_remote
-
-        return download_remote(self, *args, **kwargs)
+    def download(  # type: ignore[override]
+        self,
+        sharing_token: str | None = None,
+        bbox: BoundingBox | None = None,
+        layers: list[str] | str | None = None,
+        mags: Any = None,
+        path: str | os.PathLike[str] | None = None,
+        exist_ok: bool = False,
+        *,
+        bounding_box: BoundingBox | None = None,
+        dry_run: bool = False,
+        executor: Any = None,
+    ) -> Dataset | DownloadPlan:
+        """Download (part of) this dataset into a local ``Dataset`` (the plan if
+        ``dry_run``); see :func:`wkfn.api.remote_verbs.download_remote`."""
+        result = remote_verbs.download_remote(
+            self.session,
+            sharing_token,
+            bbox,
+            layers,
+            mags,
+            path,
+            exist_ok,
+            bounding_box=bounding_box,
+            dry_run=dry_run,
+            executor=executor,
+        )
+        return result if isinstance(result, DownloadPlan) else Dataset.open(result)
 
     @classmethod
     def list(
@@ -385,13 +377,9 @@ class RemoteDataset(Dataset):
         folder: RemoteFolder | str | None = None,
     ) -> Mapping[str, RemoteDataset]:
         """Datasets visible to the user, keyed by id (opened lazily on access)."""
-        from wkfn.api.remote_listing import list_remote
-
         return list_remote(organization_id, tags, name, folder, key="id")
 
 
-def _warn_deprecated(old: str, new: str) -> None:
-    warnings.warn(f"{old} is deprecated, use {new}", DeprecationWarning, stacklevel=3)
-
+register_facade(RemoteDataset.of_session)
 
 __all__ = ["RemoteDataset", "RemoteMetadata"]

@@ -15,10 +15,12 @@ import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from wkfn.api.remote_session import open_facade
 from wkfn.errors import InvalidArgumentError
 from wkfn.remote import api
 from wkfn.remote.admin import RemoteFolder
-from wkfn.remote.context import Context, current, run_in
+from wkfn.remote.client import datastore_url, request
+from wkfn.remote.context import Context, current, run_in, webknossos_context
 from wkfn.remote.resolve import Resolved, resolve
 
 if TYPE_CHECKING:
@@ -34,11 +36,9 @@ class RemoteDatasetMapping(Mapping[str, "RemoteDataset"]):
         self._opened: dict[str, RemoteDataset] = {}
 
     def __getitem__(self, key: str) -> RemoteDataset:
-        from wkfn.api.remote_dataset import RemoteDataset
-
         if key not in self._opened:
             where = Resolved(self._context, self._ids[key], None)
-            self._opened[key] = RemoteDataset._from_resolved(where)
+            self._opened[key] = open_facade(where)
         return self._opened[key]
 
     def __iter__(self) -> Iterator[str]:
@@ -89,8 +89,6 @@ def explore_and_add_remote(
     folder: RemoteFolder | str | None = None,
 ) -> RemoteDataset:
     """Register data stored elsewhere (S3, GCS, HTTPS) as a dataset on the server."""
-    from wkfn.api.remote_dataset import RemoteDataset
-
     if folder_path is not None and folder is not None:
         raise InvalidArgumentError("give folder_path or folder, not both")
     if isinstance(folder, str):
@@ -104,7 +102,7 @@ def explore_and_add_remote(
         "folderId": None if folder is None else folder.id,
     }
     new_id = api.explore_and_add_remote(body)
-    return RemoteDataset._from_resolved(Resolved(current(), new_id, None))
+    return open_facade(Resolved(current(), new_id, None))
 
 
 def trigger_reload_in_datastore(
@@ -123,8 +121,6 @@ def trigger_reload_in_datastore(
     Sent to the datastore that holds the dataset (4.3.3 sends it to the first
     upload datastore). ``token`` (deprecated) is used as the user token.
     """
-    from wkfn.remote.context import webknossos_context
-
     if token is not None:
         warnings.warn(
             "trigger_reload_in_datastore(token=...) is deprecated, use "
@@ -156,9 +152,6 @@ def announce_manual_upload(
     Creates the dataset entry (name, teams, folder) before the files exist; call
     :func:`trigger_reload_in_datastore` once they are in place.
     """
-    from wkfn.remote.client import datastore_url, request
-    from wkfn.remote.context import webknossos_context
-
     warnings.warn(
         "announce_manual_upload is deprecated: use Dataset.upload, or "
         "RemoteDataset.explore_and_add_remote for data stored elsewhere",

@@ -13,12 +13,18 @@ bounding boxes become ``bbox``, as in the reference); attachments (meshes,
 agglomerates ...) are not downloaded; the default path is ``{name}-{id}`` in the
 working directory. An existing dataset at ``path`` is refused unless
 ``exist_ok=True``, which replaces it (the seed's "overwrite").
+
+This module is shell below the facade: :func:`plan_download` takes the remote
+layers as observed facts (:class:`~wkfn.transform.copy.SourceLayer`) and
+:func:`run_download` returns the local path; :mod:`wkfn.api.remote_verbs` observes
+the layers through the dataset's session and opens the result as a ``Dataset``.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,10 +34,16 @@ import msgspec
 import numpy as np
 
 from wkfn.errors import DatasetExistsError, InvalidArgumentError, MagNotFoundError
+from wkfn.execute.apply import apply, current_fingerprint
+from wkfn.execute.journal import JOURNAL_DIR
 from wkfn.geometry import BoundingBox, Mag
 from wkfn.plan.ops import CopyRegion
 from wkfn.plan.plan import Plan
+from wkfn.remote.client import redact
+from wkfn.spec.dataset import DatasetSpec
+from wkfn.transform import copy as copy_transform
 from wkfn.transform.change import Change
+from wkfn.transform.copy import SourceLayer
 
 
 @dataclass(frozen=True)
@@ -64,8 +76,6 @@ class DownloadPlan:
             f"download {self.source} -> {self.path}: {self.regions} region op(s), "
             f"{self.total_bytes} B to fetch (uncompressed)"
         )
-        from wkfn.remote.client import redact
-
         return redact(f"{head}\n{self.plan}")
 
 
@@ -78,39 +88,46 @@ def _mag_list(mags: Any) -> list[Mag] | None:
 
 
 def plan_download(
-    remote: Any,
+    spec: DatasetSpec,
+    sources: Sequence[SourceLayer],
     *,
+    name: str,
+    dataset_id: str,
+    source: str,
     bbox: BoundingBox | None = None,
-    layers: list[str] | str | None = None,
     mags: Any = None,
     path: str | os.PathLike[str] | None = None,
 ) -> DownloadPlan:
-    """The plan of a download (pure apart from reading the remote metadata)."""
-    from wkfn.api._observe import source_layer as _source_layer
-    from wkfn.transform import copy as copy_transform
+    """The plan of a download (pure: the caller observed the remote layers).
 
-    names = [layers] if isinstance(layers, str) else list(layers or remote.layers)
-    for name in names:
-        remote.get_layer(name)  # LayerNotFoundError (IndexError) naming it
+    Args:
+        spec: the remote dataset's spec.
+        sources: the observed layers to download (all their mags).
+        name: the server's name of the dataset (the download's name, as in the
+            reference; with ``dataset_id`` also the default path ``{name}-{id}``).
+        dataset_id: the server's id of the dataset.
+        source: how the remote dataset is named in messages (tokens redacted).
+        bbox: restrict every layer to this box.
+        mags: restrict to these mags (MagNotFoundError if a layer lacks one).
+        path: the local target.
+    """
     if bbox is not None and not isinstance(bbox, BoundingBox):
         raise InvalidArgumentError(f"bbox must be a BoundingBox, got {bbox!r}")
     wanted = _mag_list(mags)
-    sources = []
-    for name in names:
-        layer = remote.get_layer(name)
-        src = _source_layer(layer)
+    kept: list[SourceLayer] = []
+    for src in sources:
         keep = src.mags
         if wanted is not None:
             have = {Mag(m.mag) for m in src.mags}
             missing = [m for m in wanted if m not in have]
             if missing:
                 raise MagNotFoundError(
-                    f"layer {name!r} of {remote!r} has no mag "
+                    f"layer {src.spec.name!r} of {source} has no mag "
                     f"{', '.join(str(m) for m in missing)} (it has "
                     f"{', '.join(sorted(str(m) for m in have))})"
                 )
             keep = tuple(m for m in src.mags if Mag(m.mag) in wanted)
-        spec = msgspec.structs.replace(
+        layer = msgspec.structs.replace(
             src.spec,
             mags=tuple(
                 m for m in src.spec.mags if Mag(m.mag) in {Mag(k.mag) for k in keep}
@@ -119,70 +136,39 @@ def plan_download(
         )
         if bbox is not None:
             box = msgspec.structs.replace(
-                spec.bounding_box,
+                layer.bounding_box,
                 top_left=bbox.topleft.to_tuple(),
                 width=bbox.size.x,
                 height=bbox.size.y,
                 depth=bbox.size.z,
             )
-            spec = msgspec.structs.replace(spec, bounding_box=box)
-        sources.append(msgspec.structs.replace(src, spec=spec, mags=keep))
-    target = Path(
-        os.fspath(path) if path is not None else f"{remote.name}-{remote.dataset_id}"
-    )
+            layer = msgspec.structs.replace(layer, bounding_box=box)
+        kept.append(msgspec.structs.replace(src, spec=layer, mags=keep))
+    target = Path(os.fspath(path) if path is not None else f"{name}-{dataset_id}")
     change = copy_transform.copy_dataset(
-        remote.spec,
-        sources,
-        name=remote.name,  # the server's name, as the reference names downloads
+        spec,
+        kept,
+        name=name,  # the server's name, as the reference names downloads
         options=copy_transform.CopyOptions(data_format="zarr3", compress=True),
     )
-    return DownloadPlan(source=repr(remote), path=str(target), change=change)
+    return DownloadPlan(source=source, path=str(target), change=change)
 
 
-def download_remote(
-    remote: Any,
-    sharing_token: str | None = None,
-    bbox: BoundingBox | None = None,
-    layers: list[str] | str | None = None,
-    mags: Any = None,
-    path: str | os.PathLike[str] | None = None,
-    exist_ok: bool = False,
-    *,
-    bounding_box: BoundingBox | None = None,
-    dry_run: bool = False,
-    executor: Any = None,
-) -> Any:
-    """Download ``remote`` (a RemoteDataset); the local ``Dataset`` (or the plan).
+def run_download(
+    planned: DownloadPlan, *, exist_ok: bool = False, executor: Any = None
+) -> Path:
+    """Apply a download plan (resuming an interrupted one); the local dataset's path.
 
     Raises:
-        DatasetExistsError: a dataset is at ``path`` and ``exist_ok`` is False (a
+        DatasetExistsError: a dataset is at the target and ``exist_ok`` is False (a
             partial download of the same data is resumed instead).
-        LayerNotFoundError / MagNotFoundError: unknown layer or mag (IndexError).
         WebknossosError / RemoteError: the server failed (after retries).
     """
-    from wkfn.api.dataset import Dataset
-    from wkfn.execute.apply import apply, current_fingerprint
-    from wkfn.execute.journal import JOURNAL_DIR
-
-    if bounding_box is not None:
-        if bbox is not None:
-            raise InvalidArgumentError("give bbox or bounding_box, not both")
-        bbox = bounding_box
-    if sharing_token is not None and sharing_token != remote._sharing_token:
-        from wkfn.api.remote_dataset import RemoteDataset
-        from wkfn.remote.resolve import Resolved
-
-        remote = RemoteDataset._from_resolved(
-            Resolved(remote._context, remote.dataset_id, sharing_token)
-        )
-    planned = plan_download(remote, bbox=bbox, layers=layers, mags=mags, path=path)
-    if dry_run:
-        return planned
     target = Path(planned.path)
     plan = planned.plan
     state = current_fingerprint(target)
     if state == plan.target:
-        return Dataset.open(target)  # already downloaded
+        return target  # already downloaded
     if state != "":
         if not exist_ok:
             raise DatasetExistsError(
@@ -204,7 +190,7 @@ def download_remote(
             apply(plan, target, executor=pool)
     else:
         apply(plan, target, executor=executor)
-    return Dataset.open(target)
+    return target
 
 
-__all__ = ["DownloadPlan", "download_remote", "plan_download"]
+__all__ = ["DownloadPlan", "plan_download", "run_download"]

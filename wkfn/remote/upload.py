@@ -46,6 +46,7 @@ from wkfn.remote.client import (
     request,
 )
 from wkfn.remote.context import Context, current
+from wkfn.remote.resolve import Resolved
 
 CHUNK_SIZE = 32 * 1024 * 1024
 """Bytes per chunk request (the reference uses 100 MiB; smaller resumes finer)."""
@@ -318,8 +319,9 @@ def upload_dataset(
     folder: Any = None,
     initial_team_ids: Sequence[str] | None = None,
     dry_run: bool = False,
-) -> Any:
-    """Upload ``dataset``; the new :class:`RemoteDataset` (or the plan if dry run).
+) -> UploadPlan | Resolved:
+    """Upload ``dataset`` (a local ``Dataset``); where the new dataset is on the
+    server (the facade opens it as a ``RemoteDataset``), or the plan if dry run.
 
     Raises:
         DatasetNameRefusedError: the server refuses the name (nothing reserved).
@@ -418,10 +420,7 @@ def upload_dataset(
     ).json()
     new_id = str(answer["datasetId"])
     state_path.unlink(missing_ok=True)
-    from wkfn.api.remote_dataset import RemoteDataset
-    from wkfn.remote.resolve import Resolved
-
-    return RemoteDataset._from_resolved(Resolved(ctx, new_id, None))
+    return Resolved(ctx, new_id, None)
 
 
 __all__ = [
