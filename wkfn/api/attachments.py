@@ -5,228 +5,43 @@ mesh file, an agglomerate graph, a segment index, segment statistics, a cumsum f
 or a connectome. The layer's ``attachments`` key in ``datasource-properties.json``
 lists them with a name, a path and a data format.
 
-The classes mirror the reference's names and behaviour. ``Attachments`` (returned by
-``SegmentationLayer.attachments``) reads from the dataset's current spec on every
-access, so it never goes stale, and every mutation is planned by
-:mod:`wkfn.transform.attachments` and applied (or recorded in a dry run) through the
-dataset, like every other facade call.
+:class:`Attachments` (returned by ``SegmentationLayer.attachments``) holds the
+session and the layer name, reads from the current spec on every access, so it never
+goes stale, and plans every mutation with :mod:`wkfn.transform.attachments` and
+applies it (or records it in a dry run) through the session. The attachment values
+live in :mod:`wkfn.api.attachment_types` and are re-exported here.
 """
 
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Iterator
-from enum import StrEnum
 from pathlib import Path
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, TypeVar
 
+from wkfn.api._parse import deprecated
 from wkfn.api._session import Session
+from wkfn.api.attachment_types import (
+    ATTACHMENT_CLASSES,
+    AgglomerateAttachment,
+    Attachment,
+    AttachmentDataFormat,
+    AttachmentPath,
+    ConnectomeAttachment,
+    CumsumAttachment,
+    MeshAttachment,
+    PathLike,
+    SegmentIndexAttachment,
+    SegmentStatisticsAttachment,
+    is_url_path,
+)
 from wkfn.errors import InvalidArgumentError
 from wkfn.execute.executor import resolve_path
 from wkfn.spec.layer import AttachmentSpec
 from wkfn.transform import attachments as att_transform
 from wkfn.transform.attachments import AttachmentKind
 
-PathLike = str | os.PathLike[str]
-AttachmentPath = Path | str
-"""A local attachment path (absolute :class:`~pathlib.Path`) or a URL string."""
-
 _A = TypeVar("_A", bound="Attachment")
-
-
-class AttachmentDataFormat(StrEnum):
-    """Storage formats of attachments (the reference's ``AttachmentDataFormat``)."""
-
-    Zarr3 = "zarr3"
-    HDF5 = "hdf5"
-    JSON = "json"
-    NeuroglancerPrecomputed = "neuroglancerPrecomputed"
-
-    def __str__(self) -> str:
-        return self.value
-
-
-def _parse_format(value: object) -> AttachmentDataFormat:
-    if isinstance(value, AttachmentDataFormat):
-        return value
-    if isinstance(value, str):
-        for fmt in AttachmentDataFormat:
-            if value.lower() == fmt.value.lower():
-                return fmt
-    raise InvalidArgumentError(
-        f"unknown attachment data_format {value!r} "
-        f"(expected one of {[f.value for f in AttachmentDataFormat]})"
-    )
-
-
-def _is_url(path: object) -> bool:
-    return isinstance(path, str) and "://" in path
-
-
-class Attachment:
-    """Base of the attachment kinds: a named file or folder in one data format.
-
-    Attributes:
-        name: attachment name (letters, digits, ``_ $ @ - .``; no leading dot).
-        path: absolute local path, or the URL string of a remote attachment.
-        data_format: one of the formats the kind allows.
-        container_name: the field of ``Attachments`` holding this kind (camelCased,
-            also the folder copies go to, e.g. ``segment_index`` → ``segmentIndex``).
-        type_name: the kind's name towards WEBKNOSSOS (e.g. ``"segmentIndex"``).
-    """
-
-    container_name: ClassVar[AttachmentKind]
-    type_name: ClassVar[str]
-    name: str
-    path: AttachmentPath
-    data_format: AttachmentDataFormat
-
-    def __init__(self, properties: AttachmentSpec, path: AttachmentPath) -> None:
-        """Wrap a properties entry; ``path`` is where it resolves to.
-
-        Raises:
-            TypeError: called on the abstract ``Attachment`` class.
-            InvalidArgumentError: the name or the data format is not allowed.
-        """
-        if type(self) is Attachment or not hasattr(type(self), "container_name"):
-            raise TypeError(
-                "Attachment is abstract; use MeshAttachment, AgglomerateAttachment, "
-                "SegmentIndexAttachment, SegmentStatisticsAttachment, "
-                "CumsumAttachment or ConnectomeAttachment"
-            )
-        fmt = _parse_format(properties.data_format)
-        att_transform.validate_attachment_name(properties.name)
-        if fmt.value not in att_transform.FORMATS[self.container_name]:
-            allowed = tuple(
-                AttachmentDataFormat(v)
-                for v in att_transform.FORMATS[self.container_name]
-            )
-            raise InvalidArgumentError(
-                f"{fmt} is not a valid data_format for {type(self).__name__}. "
-                f"Allowed: {allowed}"
-            )
-        if fmt.value != properties.data_format:
-            import msgspec
-
-            properties = msgspec.structs.replace(properties, data_format=fmt.value)
-        self._properties = properties
-        self.name = properties.name
-        self.path = path
-        self.data_format = fmt
-
-    @classmethod
-    def from_path_and_name(
-        cls,
-        path: PathLike,
-        name: str,
-        *,
-        data_format: AttachmentDataFormat | str,
-        dataset_path: PathLike | None = None,
-    ) -> Self:
-        """An attachment of this kind for the files at ``path``.
-
-        A relative ``path`` is taken relative to ``dataset_path`` when given, else to
-        the working directory. The recorded properties path is ``./…`` when the
-        files are inside ``dataset_path`` and absolute otherwise; URLs stay as
-        they are.
-        """
-        fmt = _parse_format(data_format)
-        if _is_url(path):
-            url = str(path)
-            return cls(AttachmentSpec(name=name, path=url, data_format=fmt.value), url)
-        local = Path(os.fspath(path))
-        root = None if dataset_path is None else Path(os.fspath(dataset_path))
-        if not local.is_absolute():
-            local = (root / local) if root is not None else local.resolve()
-        stored = att_transform.stored_path(
-            os.path.realpath(local),
-            None if root is None else os.path.realpath(root.absolute()),
-        )
-        return cls(
-            AttachmentSpec(name=name, path=stored, data_format=fmt.value),
-            Path(os.path.normpath(local.absolute())),
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Attachment):
-            return False
-        return (
-            self.name == other.name
-            and self.path == other.path
-            and self.data_format == other.data_format
-        )
-
-    __hash__ = None  # type: ignore[assignment]  # mutable like the reference's
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(path={self.path!r}, name={self.name}, "
-            f"data_format={self.data_format})"
-        )
-
-
-class MeshAttachment(Attachment):
-    """Precomputed meshes (``zarr3``, ``hdf5`` or ``neuroglancerPrecomputed``)."""
-
-    container_name: ClassVar[AttachmentKind] = "meshes"
-    type_name: ClassVar[str] = "mesh"
-
-
-class AgglomerateAttachment(Attachment):
-    """An agglomerate graph (mapping of segments to agglomerates; zarr3 or hdf5)."""
-
-    container_name: ClassVar[AttachmentKind] = "agglomerates"
-    type_name: ClassVar[str] = "agglomerate"
-
-
-class SegmentIndexAttachment(Attachment):
-    """Where each segment occurs (zarr3 or hdf5); at most one per layer."""
-
-    container_name: ClassVar[AttachmentKind] = "segment_index"
-    type_name: ClassVar[str] = "segmentIndex"
-
-
-class SegmentStatisticsAttachment(Attachment):
-    """Per-segment statistics (zarr3); at most one per layer."""
-
-    container_name: ClassVar[AttachmentKind] = "segment_statistics"
-    type_name: ClassVar[str] = "segmentStatistics"
-
-
-class CumsumAttachment(Attachment):
-    """Cumulative segment counts (zarr3 or json); at most one per layer."""
-
-    container_name: ClassVar[AttachmentKind] = "cumsum"
-    type_name: ClassVar[str] = "cumsum"
-
-
-class ConnectomeAttachment(Attachment):
-    """A synaptic connectome (zarr3 or hdf5)."""
-
-    container_name: ClassVar[AttachmentKind] = "connectomes"
-    type_name: ClassVar[str] = "connectome"
-
-
-_CLASSES: dict[AttachmentKind, type[Attachment]] = {
-    cls.container_name: cls
-    for cls in (
-        MeshAttachment,
-        AgglomerateAttachment,
-        SegmentIndexAttachment,
-        SegmentStatisticsAttachment,
-        CumsumAttachment,
-        ConnectomeAttachment,
-    )
-}
-
-
-def _deprecated(old: str, new: str) -> None:
-    warnings.warn(
-        f"[DEPRECATION] `{old}` is deprecated, please use `{new}` instead",
-        DeprecationWarning,
-        stacklevel=3,
-    )
 
 
 class Attachments:
@@ -253,12 +68,12 @@ class Attachments:
         return att_transform.entries(atts, kind)
 
     def _resolve(self, stored: str) -> AttachmentPath:
-        if _is_url(stored):
+        if is_url_path(stored):
             return stored
         return Path(resolve_path(self._root, stored))
 
     def _wrap(self, kind: AttachmentKind, spec: AttachmentSpec) -> Attachment:
-        return _CLASSES[kind](spec, self._resolve(spec.path))
+        return ATTACHMENT_CLASSES[kind](spec, self._resolve(spec.path))
 
     def _typed(self, cls: type[_A]) -> tuple[_A, ...]:
         out: list[_A] = []
@@ -328,7 +143,7 @@ class Attachments:
         for spec in self._entries(attachment.container_name):
             if self._wrap(attachment.container_name, spec) == attachment:
                 return spec
-        return attachment._properties
+        return attachment.properties
 
     def add_attachment_as_ref(
         self, attachment: Attachment, *, new_name: str | None = None
@@ -344,7 +159,7 @@ class Attachments:
         session.check_writable()
         name = attachment.name if new_name is None else new_name
         att_transform.validate_attachment_name(name)
-        if _is_url(attachment.path):
+        if is_url_path(attachment.path):
             stored = str(attachment.path)
         else:
             stored = att_transform.stored_path(
@@ -373,7 +188,7 @@ class Attachments:
         """
         session = self._session
         session.check_writable()
-        if _is_url(attachment.path):
+        if is_url_path(attachment.path):
             raise InvalidArgumentError(
                 f"cannot copy the remote attachment {attachment.path}; add it with "
                 "add_attachment_as_ref instead"
@@ -437,12 +252,12 @@ class Attachments:
     # ------------------------------------------------------------------ legacy
     def add_attachments(self, *other: Attachment) -> list[Attachment]:
         """Deprecated alias: ``add_attachment_as_ref`` for each attachment."""
-        _deprecated("add_attachments", "add_attachment_as_ref")
+        deprecated("add_attachments", "add_attachment_as_ref")
         return [self.add_attachment_as_ref(a) for a in other]
 
     def add_copy_attachments(self, *other: Attachment) -> list[Attachment]:
         """Deprecated alias: ``add_attachment_as_copy`` for each attachment."""
-        _deprecated("add_copy_attachments", "add_attachment_as_copy")
+        deprecated("add_copy_attachments", "add_attachment_as_copy")
         return [self.add_attachment_as_copy(a) for a in other]
 
     def _legacy_add(
@@ -453,9 +268,7 @@ class Attachments:
         name: str,
         data_format: AttachmentDataFormat | str,
     ) -> _A:
-        _deprecated(
-            method, f"{cls.__name__}.from_path_and_name + add_attachment_as_ref"
-        )
+        deprecated(method, f"{cls.__name__}.from_path_and_name + add_attachment_as_ref")
         attachment = cls.from_path_and_name(
             path,
             name,

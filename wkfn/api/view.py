@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from wkfn.api import chunked, mag_copy, slices
+from wkfn.api import chunked, mag_copy, slice_reader, slices
 from wkfn.api._location import read_box, write_box
 from wkfn.api._session import Session
 from wkfn.errors import (
@@ -361,7 +361,7 @@ class View:
     for_zipped_chunks = chunked.for_zipped_chunks
     content_is_equal = chunked.content_is_equal
     get_buffered_slice_writer = slices.get_buffered_slice_writer
-    get_buffered_slice_reader = slices.get_buffered_slice_reader
+    get_buffered_slice_reader = slice_reader.get_buffered_slice_reader
 
     def __repr__(self) -> str:
         return (

@@ -6,77 +6,27 @@ mapping (in memory for facade calls, a directory of ``.npy`` files for saved pla
 
 Paths are as written in ``datasource-properties.json``: relative ones (``"./color/1"``)
 are resolved against the dataset root given to the executor, so a plan is relocatable.
+
+The storage ops (arrays, paths, properties) live here; the bulk data ops in
+:mod:`wkfn.plan.data_ops` and the base classes in :mod:`wkfn.plan.op_base`, both
+re-exported.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal
 
-import msgspec
-
+from wkfn.plan.data_ops import (
+    RESAMPLE_PIECE_BYTES,
+    RESAMPLE_SLAB_BYTES,
+    CopyRegion,
+    DownsampleRegion,
+    ImportImages,
+    ResampleRegion,
+    UpsampleRegion,
+)
+from wkfn.plan.op_base import Action, Op, PayloadRef, Vec3, fmt3
 from wkfn.spec.array import ArrayLayout, DataFormatName
-
-Vec3 = tuple[int, int, int]
-Action = Literal["create", "update", "delete"]
-
-
-def _fmt3(v: Vec3) -> str:
-    if v[0] == v[1] == v[2]:
-        return f"{v[0]}³"
-    return "x".join(str(i) for i in v)
-
-
-class PayloadRef(msgspec.Struct, frozen=True, kw_only=True):
-    """A reference to voxel data held outside the plan.
-
-    Attributes:
-        key: identifier in the payload mapping (unique within a plan).
-        shape: full array shape, ``(c, x, y, z)``.
-        dtype: numpy dtype name.
-    """
-
-    key: str
-    shape: tuple[int, ...]
-    dtype: str
-
-    @property
-    def nbytes(self) -> int:
-        """Size of the referenced array in bytes."""
-        import numpy as np
-
-        count = 1
-        for s in self.shape:
-            count *= s
-        return count * np.dtype(self.dtype).itemsize
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-
-
-class Op(msgspec.Struct, frozen=True, kw_only=True, tag_field="op", tag=_snake):
-    """Base of all plan operations, tagged in JSON by snake name.
-
-    For example ``{"op": "create_array", ...}``.
-    """
-
-    @property
-    def action(self) -> Action:
-        """Kind of change this op makes."""
-        raise NotImplementedError
-
-    def key(self) -> str:
-        """A stable, unique-within-a-plan identifier used by the journal."""
-        raise NotImplementedError
-
-    def describe(self) -> str:
-        """One line for humans: ``+`` create, ``~`` update, ``-`` delete."""
-        raise NotImplementedError
-
-    def memory_estimate(self) -> int:
-        """Upper bound of bytes this op holds in memory while running."""
-        return 0
 
 
 class CreateArray(Op, frozen=True, kw_only=True):
@@ -99,11 +49,11 @@ class CreateArray(Op, frozen=True, kw_only=True):
     def describe(self) -> str:
         lay = self.layout
         chans = f" x{lay.num_channels}" if lay.num_channels != 1 else ""
-        shard = "" if lay.data_format == "zarr" else f" shard {_fmt3(lay.shard_shape)}"
+        shard = "" if lay.data_format == "zarr" else f" shard {fmt3(lay.shard_shape)}"
         codec = "" if lay.compress else " raw"
         return (
             f"+ array {self.layer}/{self.mag} {lay.data_format} {lay.dtype}{chans}"
-            f" chunk {_fmt3(lay.chunk_shape)}{shard}{codec}"
+            f" chunk {fmt3(lay.chunk_shape)}{shard}{codec}"
         )
 
 
@@ -124,7 +74,7 @@ class ResizeArray(Op, frozen=True, kw_only=True):
         return f"resize:{self.path}:{self.shape}"
 
     def describe(self) -> str:
-        return f"~ array {self.layer}/{self.mag} shape -> {_fmt3(self.shape)}"
+        return f"~ array {self.layer}/{self.mag} shape -> {fmt3(self.shape)}"
 
 
 class WriteRegion(Op, frozen=True, kw_only=True):
@@ -213,168 +163,6 @@ class WriteProperties(Op, frozen=True, kw_only=True):
         return "~ properties " + "; ".join(self.summary)
 
 
-#: Target bytes a resampling op computes and writes at once; a larger op region
-#: (a big shard) is processed and written in pieces of at most this size.
-RESAMPLE_PIECE_BYTES = 64 * 1024 * 1024
-#: Source bytes a resampling op reads at once (block modes process slabs).
-RESAMPLE_SLAB_BYTES = 32 * 1024 * 1024
-_ZOOM_MODES = ("nearest", "bilinear", "bicubic")
-
-
-def _nbytes(size: Vec3, dtype: str, channels: int) -> int:
-    import numpy as np
-
-    return size[0] * size[1] * size[2] * channels * np.dtype(dtype).itemsize
-
-
-class ResampleRegion(Op, frozen=True, kw_only=True):
-    """Fields shared by down- and upsampling ops (not an op of its own).
-
-    ``offset``/``size`` are in *target* mag voxels; ``fresh`` marks a target array
-    created by the same plan (all-zero pieces are then not written at all).
-    """
-
-    layer: str
-    source_path: str
-    source_format: DataFormatName
-    source_mag: Vec3
-    target_path: str
-    target_format: DataFormatName
-    target_mag: Vec3
-    offset: Vec3
-    size: Vec3
-    dtype: str
-    num_channels: int = 1
-    fresh: bool = False
-
-    @property
-    def action(self) -> Action:
-        return "update"
-
-    def _describe(self, verb: str, suffix: str = "") -> str:
-        src = "-".join(map(str, self.source_mag))
-        dst = "-".join(map(str, self.target_mag))
-        return (
-            f"~ {verb} {self.layer} {src} -> {dst} at {tuple(self.offset)} "
-            f"size {'x'.join(map(str, self.size))}{suffix}"
-        )
-
-
-class DownsampleRegion(ResampleRegion, frozen=True, kw_only=True):
-    """Compute one block of a coarser mag from a finer one.
-
-    ``offset``/``size`` are in *target* mag voxels (one target shard, or a bounded
-    block of chunks for unsharded formats); ``valid_offset``/``valid_size`` are the
-    layer's data box in *source* mag voxels, outside of which the source is
-    mirror-padded. ``tile_shape`` (target voxels) is the reference library's
-    processing tile and ``job_shape`` its job grid (absolute, target voxels; tiles
-    start afresh in every job cell): padding is applied per tile and the zoom modes
-    (nearest, bilinear, bicubic) resample whole tiles, so results match it voxel for
-    voxel.
-    ``fresh`` marks a target array created by the same plan (all-zero pieces are
-    then not written at all).
-    """
-
-    valid_offset: Vec3
-    valid_size: Vec3
-    interpolation: str
-    tile_shape: Vec3 = (512, 512, 512)
-    job_shape: Vec3 = (1024, 1024, 1024)
-
-    def key(self) -> str:
-        return f"downsample:{self.target_path}:{self.offset}"
-
-    def describe(self) -> str:
-        return self._describe("downsample", f" ({self.interpolation})")
-
-    @property
-    def factors(self) -> Vec3:
-        """Per-axis ratio target mag / source mag."""
-        t, s = self.target_mag, self.source_mag
-        return (t[0] // s[0], t[1] // s[1], t[2] // s[2])
-
-    def memory_estimate(self) -> int:
-        out = min(
-            _nbytes(self.size, self.dtype, self.num_channels), RESAMPLE_PIECE_BYTES
-        )
-        f = self.factors
-        if self.interpolation in _ZOOM_MODES:
-            tile = (
-                min(self.tile_shape[0], self.size[0] + self.tile_shape[0]) * f[0],
-                self.tile_shape[1] * f[1],
-                self.tile_shape[2] * f[2],
-            )
-            # source tile + float64 spline coefficients + output tile
-            per = _nbytes(tile, self.dtype, 1) + (
-                8 * tile[0] * tile[1] * tile[2]
-                if self.interpolation == "bicubic"
-                else 0
-            )
-            return out + per + _nbytes(self.tile_shape, self.dtype, 1)
-        # source slab, its mirrored copy and kernel temporaries (~2 slabs)
-        return out + 4 * RESAMPLE_SLAB_BYTES
-
-
-class UpsampleRegion(ResampleRegion, frozen=True, kw_only=True):
-    """Compute one block of a finer mag from a coarser one.
-
-    Every source voxel is replicated ``source_mag / target_mag`` times per axis.
-    """
-
-    def key(self) -> str:
-        return f"upsample:{self.target_path}:{self.offset}"
-
-    def describe(self) -> str:
-        return self._describe("upsample")
-
-    def memory_estimate(self) -> int:
-        # output piece + the source piece + np.repeat temporaries
-        return 3 * min(
-            _nbytes(self.size, self.dtype, self.num_channels), RESAMPLE_PIECE_BYTES
-        )
-
-
-class CopyRegion(Op, frozen=True, kw_only=True):
-    """Decode a region of one array and encode it into another (same mag voxels).
-
-    Used for format conversion, rechunking and compression; the source may belong
-    to another dataset (absolute path).
-    """
-
-    layer: str
-    mag: str
-    source_path: str
-    source_format: DataFormatName
-    target_path: str
-    target_format: DataFormatName
-    offset: Vec3
-    size: Vec3
-    dtype: str
-    num_channels: int = 1
-
-    @property
-    def action(self) -> Action:
-        return "update"
-
-    def key(self) -> str:
-        return f"copy:{self.target_path}:{self.offset}"
-
-    def describe(self) -> str:
-        return (
-            f"~ copy {self.layer}/{self.mag} {self.source_format} -> "
-            f"{self.target_format} at {tuple(self.offset)} "
-            f"size {'x'.join(map(str, self.size))}"
-        )
-
-    def memory_estimate(self) -> int:
-        import numpy as np
-
-        count = self.num_channels
-        for s in self.size:
-            count *= s
-        return count * np.dtype(self.dtype).itemsize
-
-
 class CopyTree(Op, frozen=True, kw_only=True):
     """Copy files as they are (no decoding), e.g. a mag between identical layouts."""
 
@@ -432,67 +220,6 @@ class ReplacePath(Op, frozen=True, kw_only=True):
         return f"~ replace {self.target} <- {self.source}"
 
 
-class ImportImages(Op, frozen=True, kw_only=True):
-    """Read image slices and write them as one z-slab of a mag array.
-
-    ``slices`` lists, per target z (in write order, flips applied), the index into
-    ``files`` and the frame (z index) inside that file. Frames are read as
-    ``(c, rows, cols)``; rows become y and columns x unless ``swap_xy``.
-    ``offset``/``size`` are the slab in mag voxels (x, y, z); the slab spans the
-    whole layer in x and y and is aligned to the array's shards in z.
-    """
-
-    layer: str
-    mag: str
-    path: str
-    data_format: DataFormatName
-    reader: str
-    files: tuple[str, ...]
-    slices: tuple[tuple[int, int], ...]
-    timepoint: int = 0
-    channels: tuple[int, ...] = ()
-    source_dtype: str
-    dtype: str
-    swap_xy: bool = False
-    flip_x: bool = False
-    flip_y: bool = False
-    offset: Vec3
-    size: Vec3
-    samples: int = 1
-
-    @property
-    def action(self) -> Action:
-        return "update"
-
-    def key(self) -> str:
-        return f"import:{self.path}:{self.offset}"
-
-    def describe(self) -> str:
-        names = [self.files[i].rsplit("/", 1)[-1] for i, _ in self.slices]
-        first, last = (names[0], names[-1]) if names else ("", "")
-        src = first if first == last else f"{first}..{last}"
-        nfiles = len({i for i, _ in self.slices})
-        chans = f" channels {list(self.channels)}" if self.channels else ""
-        conv = (
-            self.dtype
-            if self.dtype == self.source_dtype
-            else f"{self.source_dtype}->{self.dtype}"
-        )
-        return (
-            f"~ import {self.layer}/{self.mag} at {tuple(self.offset)} size "
-            f"{'x'.join(map(str, self.size))} {conv}{chans} <- {src} "
-            f"({len(self.slices)} slices, {nfiles} files, {self.reader})"
-        )
-
-    def memory_estimate(self) -> int:
-        import numpy as np
-
-        count = max(1, len(self.channels))
-        for s in self.size:
-            count *= s
-        return 2 * count * np.dtype(self.dtype).itemsize
-
-
 PlanOp = (
     CreateArray
     | ResizeArray
@@ -509,3 +236,27 @@ PlanOp = (
     | ImportImages
 )
 """Every op the executor understands."""
+
+
+__all__ = [
+    "RESAMPLE_PIECE_BYTES",
+    "RESAMPLE_SLAB_BYTES",
+    "Action",
+    "CopyRegion",
+    "CopyTree",
+    "CreateArray",
+    "DeletePath",
+    "DownsampleRegion",
+    "ImportImages",
+    "LinkPath",
+    "MovePath",
+    "Op",
+    "PayloadRef",
+    "PlanOp",
+    "ReplacePath",
+    "ResampleRegion",
+    "ResizeArray",
+    "UpsampleRegion",
+    "WriteProperties",
+    "WriteRegion",
+]
