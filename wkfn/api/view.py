@@ -352,6 +352,16 @@ class View(SliceBufferMixin, ChunkedViewMixin):
             for box in self.bounding_box.chunk(shape, align)
         ]
 
+    def preview(
+        self, axis: str = "z", index: int | None = None, *, png: bool = False
+    ) -> Any:
+        """Picture of this view's section normal to ``axis`` at Mag-1 ``index``
+        (default: the middle): ``(rows, cols, 3)`` uint8 RGB (x right, y down for
+        ``"z"``), or PNG bytes with ``png=True``. See :mod:`wkfn.visual.preview`."""
+        from wkfn.visual.preview import view_preview
+
+        return view_preview(self, axis, index, png=png)
+
     def __repr__(self) -> str:
         return (
             f"View({self._layer.name!r}, mag={self._mag}, "
