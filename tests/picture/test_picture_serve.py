@@ -110,7 +110,8 @@ out = {}
 for name, layer in ds.layers.items():
     for mag, view in layer.mags.items():
         data = np.ascontiguousarray(view.read())
-        out[f"{name}/{mag.to_layer_name()}"] = hashlib.sha256(data.tobytes()).hexdigest()
+        key = f"{name}/{mag.to_layer_name()}"
+        out[key] = hashlib.sha256(data.tobytes()).hexdigest()
 print(json.dumps(out))
 """,
         url=served.url,
@@ -283,7 +284,7 @@ def test_index_page_state_and_previews(
 
 
 def test_server_refuses_a_folder_without_a_dataset(tmp_path: Path) -> None:
-    with pytest.raises(DatasetNotFoundError, match="datasource-properties.json"):
+    with pytest.raises(DatasetNotFoundError, match=r"datasource-properties\.json"):
         DatasetServer(tmp_path, port=0)
 
 
