@@ -4,6 +4,7 @@ test is skipped, with the reason, only where chromium could not be installed."""
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 from pathlib import Path
@@ -103,3 +104,72 @@ def test_browser_shows_a_preview_png(served: DatasetServer, tmp_path: Path) -> N
         for c in segment_colours(labels()[:, :, 9 - TOPLEFT[2]]).reshape(-1, 3).tolist()
     }
     assert expected <= colours  # every segment's colour, exactly
+
+
+def test_neuroglancer_reads_every_layer_served(
+    picture_dataset: Path, tmp_path: Path
+) -> None:
+    """The real neuroglancer client (from the `neuroglancer` package, rendering with
+    chromium's software WebGL) opens the state `wkfn serve` links to and reads the
+    zarr3 layers with range requests and the zarr v2 layer chunk by chunk."""
+    import json
+    import os
+    import signal
+    import threading
+    import urllib.parse
+
+    neuroglancer = pytest.importorskip("neuroglancer")
+    seen: list[tuple[str, str, int]] = []
+    lock = threading.Lock()
+
+    def record(method: str, path: str, status: int) -> None:
+        with lock:
+            seen.append((method, path, status))
+
+    with DatasetServer(picture_dataset, port=0, on_request=record) as server:
+        link = server.neuroglancer_link()
+        state = json.loads(urllib.parse.unquote(link.split("#!", 1)[1]))
+        assert [layer["name"] for layer in state["layers"]] == [
+            "color",
+            "seg",
+            "rgb",
+            "plain",
+        ]
+        neuroglancer.set_server_bind_address("127.0.0.1")
+        viewer = neuroglancer.Viewer()
+        viewer.set_state(neuroglancer.ViewerState(state))
+        browser = subprocess.Popen(
+            [
+                _chromium(),
+                *[f for f in FLAGS if f != "--disable-gpu"],
+                "--use-angle=swiftshader",
+                "--enable-unsafe-swiftshader",
+                f"--user-data-dir={tmp_path / 'ng-profile'}",
+                "--window-size=800,800",
+                "--remote-debugging-port=0",  # keeps the headless browser running
+                viewer.get_viewer_url(),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            # neuroglancer answers once every visible chunk is loaded and drawn
+            shot = viewer.screenshot(size=[400, 400])
+        finally:
+            os.killpg(browser.pid, signal.SIGTERM)
+            browser.wait(timeout=60)
+    picture = np.asarray(Image.open(io.BytesIO(shot.screenshot.image)).convert("RGB"))
+    assert len(np.unique(picture.reshape(-1, 3), axis=0)) > 50
+    with lock:
+        fetched = list(seen)
+    assert all(method in ("GET", "HEAD", "OPTIONS") for method, _, _ in fetched)
+    for name in ("color", "rgb", "plain"):  # zarr3 shards: read with byte ranges
+        assert any(
+            path.startswith(f"/{name}/1/c/") and status == 206
+            for _, path, status in fetched
+        ), (name, fetched)
+    # the zarr v2 layer: its metadata, then chunk files ("/" separated keys)
+    seg = {path for _, path, status in fetched if status == 200}
+    assert "/seg/1/.zarray" in seg
+    assert any(path.startswith("/seg/1/0/") for path in seg), sorted(seg)

@@ -27,6 +27,7 @@ Example:
 
 from __future__ import annotations
 
+import http
 import http.server
 import json
 import mimetypes
@@ -34,6 +35,7 @@ import os
 import re
 import threading
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -81,6 +83,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         if self.server.verbose:
             super().log_message(format, *args)
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        hook = self.server.on_request
+        if hook is not None:
+            status = code.value if isinstance(code, http.HTTPStatus) else code
+            hook(self.command, self.path, int(status))
+        super().log_request(code, size)
 
     # ------------------------------------------------------------------ replies
     def _cors(self) -> None:
@@ -250,6 +259,7 @@ class _Server(http.server.ThreadingHTTPServer):
     root: Path
     follow_symlinks: bool
     verbose: bool
+    on_request: Callable[[str, str, int], None] | None
 
 
 class DatasetServer:
@@ -262,6 +272,8 @@ class DatasetServer:
         follow_symlinks: serve files whose real path is outside ``root`` (symlinked
             layers); off by default so nothing outside the folder is reachable.
         verbose: log every request to stderr.
+        on_request: called with (method, path, status) after every reply, from
+            the serving thread (e.g. to count what a viewer fetched).
 
     Raises:
         DatasetNotFoundError: ``root`` has no ``datasource-properties.json``.
@@ -275,6 +287,7 @@ class DatasetServer:
         port: int = 8000,
         follow_symlinks: bool = False,
         verbose: bool = False,
+        on_request: Callable[[str, str, int], None] | None = None,
     ) -> None:
         from wkfn.errors import DatasetNotFoundError
 
@@ -288,6 +301,7 @@ class DatasetServer:
         self._httpd.root = folder
         self._httpd.follow_symlinks = follow_symlinks
         self._httpd.verbose = verbose
+        self._httpd.on_request = on_request
         self._thread: threading.Thread | None = None
         self.host = host
 
