@@ -302,3 +302,22 @@ def test_cli_plan_picture_svg_and_png(tmp_path: Path) -> None:
     assert len(np.unique(picture.reshape(-1, 3), axis=0)) > 10  # not a blank image
     proc = cli("plan", "sample.toml", "--svg", "plan.gif", cwd=tmp_path)
     assert proc.returncode == 1 and "must end in .svg or .png" in proc.stderr
+
+
+def test_mag_sheet_leaves_out_mags_too_large_to_show(picture_dataset: Path) -> None:
+    sheet = mag_sheet(picture_dataset, layer="color", max_pixels=20)
+    assert sheet.shape == (12, 20 + 8 + 10, 3)  # mags 2-2-1 and 4-4-2 only
+
+
+def test_a_section_too_large_for_one_picture_is_refused(tmp_path: Path) -> None:
+    ds = wk.Dataset(tmp_path / "wide", voxel_size=(1, 1, 1))
+    layer = ds.add_layer("color", wk.COLOR_CATEGORY)
+    layer.add_mag(1).write(
+        np.ones((1, 8, 8, 8), np.uint8), absolute_offset=(0, 0, 0), allow_resize=True
+    )
+    layer.bounding_box = wk.BoundingBox((0, 0, 0), (40000, 8, 8))
+    for mag in (1, None):
+        with pytest.raises(InvalidArgumentError, match=r"40000x8 pixels .* coarser"):
+            preview_image(tmp_path / "wide", mag=mag)
+    # a section normal to x is small and fine
+    assert preview_image(tmp_path / "wide", axis="x", index=3).shape == (8, 8, 3)

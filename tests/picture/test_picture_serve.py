@@ -346,3 +346,12 @@ def test_cli_serve_bad_input(tmp_path: Path, served: DatasetServer) -> None:
     taken = run(str(served._httpd.root), "--port", str(served.port))
     assert taken.returncode == 1
     assert taken.stderr.startswith(f"error: cannot listen on 127.0.0.1:{served.port}")
+
+
+def test_a_broken_dataset_is_a_500_not_a_dropped_connection(fenced: Path) -> None:
+    with DatasetServer(fenced, port=0) as server:
+        (fenced / PROPS).write_text("{not json")
+        status, _, body = request(server, "GET", "/")
+        assert status == 500 and body.startswith(b"error: PropertiesError")
+        # plain files are still served
+        assert request(server, "GET", f"/{PROPS}")[2] == b"{not json"

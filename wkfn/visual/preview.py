@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_PIXELS",
+    "MAX_SIDE",
     "mag_sheet",
     "open_source",
     "pick_layer",
@@ -58,6 +59,9 @@ __all__ = [
 
 MAX_PIXELS = 2048
 """Without an explicit mag, the finest mag whose section fits this many pixels."""
+MAX_SIDE = 16384
+"""A section longer than this on a side is refused (it would not fit in memory
+comfortably and no screen shows it)."""
 
 Vec3 = tuple[int, int, int]
 
@@ -104,9 +108,19 @@ def _spatial_box(layer: Layer) -> tuple[Vec3, Vec3]:
 
 
 def pick_mag(
-    layer: Layer, mag: object | None, axis: Axis, max_pixels: int = MAX_PIXELS
+    layer: Layer,
+    mag: object | None,
+    axis: Axis | Sequence[Axis],
+    max_pixels: int = MAX_PIXELS,
 ) -> Mag:
-    """The given mag (which must exist), else the finest whose section fits."""
+    """The given mag (which must exist), else the finest whose section(s) normal to
+    ``axis`` (one axis or several) fit ``max_pixels`` per side.
+
+    Raises:
+        InvalidArgumentError: ``mag`` is not a mag, or its section would be larger
+            than :data:`MAX_SIDE` pixels per side.
+        MagNotFoundError: the layer has no such mag (the message lists its mags).
+    """
     mags = _mags(layer)
     if mag is not None:
         try:
@@ -119,10 +133,29 @@ def pick_mag(
                 f"mag {wanted.to_layer_name()} does not exist in layer "
                 f"{layer.name!r}; it has {names}"
             )
+        _check_side(layer, wanted, [axis] if isinstance(axis, str) else axis)
         return wanted
     _, size = _spatial_box(layer)
-    chosen = fit_mag_index([m.to_tuple() for m in mags], size, axis, max_pixels)
-    return mags[chosen]
+    tuples = [m.to_tuple() for m in mags]
+    axes: Sequence[Axis] = [axis] if isinstance(axis, str) else axis
+    chosen = mags[max(fit_mag_index(tuples, size, a, max_pixels) for a in axes)]
+    _check_side(layer, chosen, axes)
+    return chosen
+
+
+def _check_side(layer: Layer, mag: Mag, axes: Sequence[Axis]) -> None:
+    """Refuse a section too large to hold as one picture (before reading it)."""
+    _, size = _spatial_box(layer)
+    m = mag.to_tuple()
+    for axis in axes:
+        normal = AXES.index(axis)
+        sides = [-(-size[i] // m[i]) for i in range(3) if i != normal]
+        if max(sides) > MAX_SIDE:
+            raise InvalidArgumentError(
+                f"a {axis} section of layer {layer.name!r} at mag "
+                f"{mag.to_layer_name()} would be {sides[0]}x{sides[1]} pixels "
+                f"(more than {MAX_SIDE} per side): choose a coarser mag"
+            )
 
 
 def _check_at(layer: Layer, at: Mapping[str, int] | None) -> dict[str, int]:
@@ -287,12 +320,20 @@ def mag_sheet(
     index: int | None = None,
     at: Mapping[str, int] | None = None,
     window: tuple[float, float] | None = None,
+    max_pixels: int = MAX_PIXELS,
 ) -> np.ndarray:
-    """The same section at every mag, finest first, side by side (native sizes)."""
+    """The same section at every mag, finest first, side by side (native sizes).
+
+    Mags whose section is larger than ``max_pixels`` on a side are left out (the
+    coarsest mag is always shown).
+    """
     chosen = pick_layer(open_source(source), layer)
+    mags = _mags(chosen)
+    _, size = _spatial_box(chosen)
+    first = fit_mag_index([m.to_tuple() for m in mags], size, axis, max_pixels)
     planes = [
         section_plane(chosen, mag, _section(chosen, mag, axis, index), at=at)
-        for mag in _mags(chosen)
+        for mag in mags[first:]
     ]
     # the finest mag sets the window: coarser mags hold the same data, averaged
     shared = _shared_window(chosen, planes[:1], window)
@@ -315,7 +356,7 @@ def planes_sheet(
     """
     dataset = open_source(source)
     chosen = pick_layer(dataset, layer)
-    chosen_mag = pick_mag(chosen, mag, "z")
+    chosen_mag = pick_mag(chosen, mag, AXES)
     if position is not None and len(position) != 3:
         raise InvalidArgumentError(f"position needs x, y, z, got {list(position)}")
     point: list[int | None] = list(position) if position is not None else [None] * 3

@@ -156,6 +156,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 self._file(path)
         except (BrokenPipeError, ConnectionResetError):
             return
+        except Exception as exc:  # a broken dataset must not kill the connection
+            self._reply(500, f"error: {type(exc).__name__}: {exc}\n".encode())
 
     def _base_url(self) -> str:
         host = self.headers.get("Host") or f"127.0.0.1:{self.server.server_port}"
