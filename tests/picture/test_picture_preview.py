@@ -177,6 +177,9 @@ def test_nd_layer_needs_an_index_for_each_extra_axis(ref: Any, tmp_path: Path) -
     assert np.array_equal(grey(image), expected[1, :, :, 5].T)
     side = preview_image(path, at={"t": 2}, axis="y", index=3, window=(0, 255))
     assert np.array_equal(grey(side), expected[2, :, 3, :].T)
+    with DatasetServer(path, port=0) as server:  # n-D over HTTP as well
+        remote = preview_image(server.url, at={"t": 1}, index=5, window=(0, 255))
+        assert np.array_equal(remote, image)
     with pytest.raises(InvalidArgumentError, match=r"extra axis 't' \[0, 3\)"):
         preview_image(path)
     with pytest.raises(InvalidArgumentError, match="t index 3 is outside"):

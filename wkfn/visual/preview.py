@@ -51,7 +51,6 @@ __all__ = [
     "pick_mag",
     "planes_sheet",
     "preview_image",
-    "preview_png",
     "section_image",
     "section_plane",
     "view_preview",
@@ -188,11 +187,16 @@ def _read_nd(layer: Layer, mag: Mag, section: Section, at: dict[str, int]) -> An
     import tensorstore as ts
 
     from wkfn.spec import lookup
-    from wkfn.storage.tsspec import open_spec
+    from wkfn.storage import remote, tsspec
 
     spec = layer._spec
     mag_spec = lookup.get_mag(spec, mag.to_tuple())
-    store = ts.open(open_spec(layer._mag_path(mag), spec.data_format)).result()
+    path = layer._mag_path(mag)
+    if remote.is_url(path):
+        opened = remote.open_spec(str(path), spec.data_format)
+    else:
+        opened = tsspec.open_spec(path, spec.data_format)
+    store = ts.open(opened).result()
     order = mag_spec.axis_order or spec.bounding_box.axis_order
     if not order or not all(axis in order for axis in "xyz"):
         raise UnsupportedLayerError(
@@ -388,11 +392,6 @@ def planes_sheet(
         physical(images["y"], 0, 2),
         physical(images["x"], 2, 1),
     )
-
-
-def preview_png(image: np.ndarray) -> bytes:
-    """PNG bytes of an RGB picture (stdlib encoder: no Pillow needed)."""
-    return encode_png(image)
 
 
 def view_preview(
