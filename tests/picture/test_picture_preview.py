@@ -324,3 +324,29 @@ def test_a_section_too_large_for_one_picture_is_refused(tmp_path: Path) -> None:
             preview_image(tmp_path / "wide", mag=mag)
     # a section normal to x is small and fine
     assert preview_image(tmp_path / "wide", axis="x", index=3).shape == (8, 8, 3)
+
+
+def test_plan_png_without_pillow_says_how_to_get_it(tmp_path: Path) -> None:
+    """Pillow made unimportable in a fresh interpreter: a clear WkfnError, while
+    previews (stdlib PNG encoder) and SVG plans still work."""
+    code = """
+import sys
+sys.modules["PIL"] = None  # as if Pillow were not installed
+import numpy as np
+from wkfn.errors import WkfnError
+from wkfn.picture.plan_svg import plan_drawing
+from wkfn.picture.png import encode_png
+from wkfn.plan.plan import Plan
+from wkfn.visual.plan_png import drawing_png
+assert encode_png(np.zeros((2, 2, 3), np.uint8)).startswith(b"\\x89PNG")
+try:
+    drawing_png(plan_drawing(Plan(base="a", target="b")))
+except WkfnError as exc:
+    print(exc)
+"""
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "needs Pillow: pip install 'wkfn[images]'" in proc.stdout
+    assert "--svg plan.svg" in proc.stdout
