@@ -540,3 +540,14 @@ def test_index_page_lists_every_layer_escaped() -> None:
     assert 'src="/.wkfn/preview/seg%40ment.png"' in page
     assert "no neuroglancer source" in page
     assert 'id="neuroglancer" href="https://neuroglancer-demo.appspot.com/#!' in page
+
+
+def test_default_window_keeps_8_bit_colour_and_stretches_the_rest() -> None:
+    from wkfn.picture.render import default_window
+
+    rgb = np.full((3, 4, 4), 100, dtype=np.uint8)
+    assert default_window(rgb) == (0.0, 255.0)
+    grey = np.arange(100, dtype=np.uint8).reshape(1, 10, 10)
+    assert default_window(grey) == percentile_window(grey)
+    wide = np.arange(300, dtype=np.uint16).reshape(3, 10, 10)
+    assert default_window(wide) == percentile_window(wide)

@@ -25,7 +25,7 @@ from wkfn.picture.colours import layer_tint, segment_colours
 from wkfn.picture.section import Section
 from wkfn.picture.window import apply_window, configured_window, percentile_window
 
-__all__ = ["layer_image", "plane"]
+__all__ = ["default_window", "layer_image", "plane"]
 
 
 def plane(data_cxyz: np.ndarray, section: Section) -> np.ndarray:
@@ -44,6 +44,14 @@ def plane(data_cxyz: np.ndarray, section: Section) -> np.ndarray:
     return out
 
 
+def default_window(channels: np.ndarray) -> tuple[float, float]:
+    """The window without a configured one: the full range for 8-bit colour (RGB
+    photos and stains keep their colours), else the 0.5/99.5 percentiles."""
+    if channels.ndim == 3 and channels.shape[0] > 1 and channels.dtype == np.uint8:
+        return (0.0, 255.0)
+    return percentile_window(channels)
+
+
 def layer_image(
     channels: np.ndarray,
     *,
@@ -54,14 +62,14 @@ def layer_image(
     """``(rows, cols, 3)`` uint8 picture of a ``(c, rows, cols)`` plane.
 
     ``window`` overrides the view configuration's ``intensityRange``; without
-    either, the 0.5 and 99.5 percentiles of the plane are used.
+    either, :func:`default_window` of the plane is used.
     """
     if channels.ndim != 3 or channels.shape[0] < 1:
         raise ValueError(f"expected a (c, rows, cols) plane, got {channels.shape}")
     if segmentation:
         return segment_colours(channels[0])
     config = view_configuration or {}
-    low, high = window or configured_window(config) or percentile_window(channels)
+    low, high = window or configured_window(config) or default_window(channels)
     invert = bool(config.get("isInverted", False))
     if channels.shape[0] == 1:
         grey = apply_window(channels[0], low, high, invert=invert)

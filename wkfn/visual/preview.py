@@ -32,10 +32,10 @@ from wkfn.errors import (
 )
 from wkfn.geometry import BoundingBox, Mag
 from wkfn.picture.png import encode_png
-from wkfn.picture.render import layer_image, plane
+from wkfn.picture.render import default_window, layer_image, plane
 from wkfn.picture.section import AXES, Axis, Section, fit_mag_index, plan_section
 from wkfn.picture.sheet import orthogonal_sheet, resize_nearest, row_sheet
-from wkfn.picture.window import configured_window, percentile_window
+from wkfn.picture.window import configured_window
 
 if TYPE_CHECKING:
     from wkfn.api.dataset import Dataset
@@ -258,8 +258,8 @@ def _shared_window(
     configured = configured_window(layer._spec.default_view_configuration)
     if configured is not None:
         return configured
-    values = np.concatenate([p.ravel() for p in planes])
-    return percentile_window(values)
+    values = np.concatenate([p.reshape(p.shape[0], -1) for p in planes], axis=1)
+    return default_window(values[:, None, :])
 
 
 def section_image(
