@@ -153,13 +153,24 @@ def test_neuroglancer_reads_every_layer_served(
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        try:
+        result: dict[str, object] = {}
+
+        def take() -> None:
             # neuroglancer answers once every visible chunk is loaded and drawn
-            shot = viewer.screenshot(size=[400, 400])
+            result["shot"] = viewer.screenshot(size=[400, 400])
+
+        try:
+            worker = threading.Thread(target=take, daemon=True)
+            worker.start()
+            worker.join(timeout=240)
         finally:
             os.killpg(browser.pid, signal.SIGTERM)
             browser.wait(timeout=60)
-    picture = np.asarray(Image.open(io.BytesIO(shot.screenshot.image)).convert("RGB"))
+            neuroglancer.stop()
+    assert "shot" in result, "neuroglancer drew nothing within 240 s"
+    shot: object = result["shot"]
+    image = shot.screenshot.image  # type: ignore[attr-defined]
+    picture = np.asarray(Image.open(io.BytesIO(image)).convert("RGB"))
     assert len(np.unique(picture.reshape(-1, 3), axis=0)) > 50
     with lock:
         fetched = list(seen)
