@@ -204,6 +204,7 @@ def test_read_only(served: DatasetServer, picture_dataset: Path, method: str) ->
         status, headers, _ = request(served, method, path, body=b"{}")
         assert status == 405
         assert headers["allow"] == "GET, HEAD, OPTIONS"
+        assert headers["connection"] == "close"  # the unread body goes nowhere
         assert headers["access-control-allow-origin"] == "*"
     assert (picture_dataset / PROPS).read_bytes() == before
     assert not (picture_dataset / "color" / "new-file").exists()

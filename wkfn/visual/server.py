@@ -96,7 +96,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Access-Control-Allow-Origin", "*")
         self.send_header(
             "Access-Control-Expose-Headers",
-            "Content-Range, Content-Length, Accept-Ranges, Content-Type, ETag",
+            "Content-Range, Content-Length, Accept-Ranges, Content-Type",
         )
 
     def _reply(
@@ -117,10 +117,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _refuse(self) -> None:
+        # the request body is never read: close the connection so it is not taken
+        # for the next request
+        self.close_connection = True
         self._reply(
             405,
             b"read-only: this server answers GET, HEAD and OPTIONS\n",
             Allow="GET, HEAD, OPTIONS",
+            Connection="close",
         )
 
     do_PUT = do_POST = do_DELETE = do_PATCH = _refuse
