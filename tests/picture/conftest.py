@@ -12,21 +12,9 @@ _ROOT = str(Path(__file__).resolve().parents[2])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
+from picture_helpers import TOPLEFT, labels, volume  # noqa: E402
+
 import wkfn as wk  # noqa: E402
-
-SHAPE = (40, 24, 12)
-TOPLEFT = (8, 16, 4)
-
-
-def volume(seed: int = 0) -> np.ndarray:
-    """A uint8 volume whose every voxel is distinct enough to check orientation."""
-    rng = np.random.default_rng(seed)
-    return rng.integers(0, 256, SHAPE, dtype=np.uint8)
-
-
-def labels() -> np.ndarray:
-    x, y, z = np.indices(SHAPE)
-    return ((x // 8) + 10 * (y // 8) + 100 * (z // 4)).astype(np.uint32)
 
 
 @pytest.fixture(scope="session")

@@ -77,7 +77,7 @@ def test_browser_renders_the_index_page(served: DatasetServer, tmp_path: Path) -
     greys = page[(page[..., 0] == page[..., 1]) & (page[..., 1] == page[..., 2])][:, 0]
     assert len(np.unique(greys)) > 200
     # the segmentation preview (middle z) is on the page with its exact colours
-    from conftest import SHAPE, labels
+    from picture_helpers import SHAPE, labels
 
     from wkfn.picture.colours import segment_colours
 
@@ -95,7 +95,7 @@ def test_browser_shows_a_preview_png(served: DatasetServer, tmp_path: Path) -> N
     assert picture.shape[:2] == (200, 200)
     # chromium centres the 40x24 image on its dark image-viewer background
     colours = {tuple(c) for c in picture.reshape(-1, 3).tolist()}
-    from conftest import TOPLEFT, labels
+    from picture_helpers import TOPLEFT, labels
 
     from wkfn.picture.colours import segment_colours
 

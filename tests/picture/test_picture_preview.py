@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import SHAPE, TOPLEFT, labels, volume
+from picture_helpers import SHAPE, TOPLEFT, labels, volume
 
 import wkfn as wk
 from wkfn.errors import InvalidArgumentError, LayerNotFoundError, MagNotFoundError
