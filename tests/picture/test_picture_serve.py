@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from picture_helpers import SHAPE, TOPLEFT
 
 import wkfn as wk
 from wkfn.errors import DatasetNotFoundError
@@ -97,7 +98,12 @@ def test_tensorstore_http_kvstore_reads_what_is_on_disk(
         }
     ).result()
     assert over_http.shape == on_disk.shape
-    assert digest(over_http.read().result()) == digest(on_disk.read().result())
+    # the layer's box at this mag (the array's extent is much larger, and empty)
+    mag = (2, 2, 1) if path.endswith("2-2-1") else (1, 1, 1)
+    box = tuple(slice(t // m, -(-(t + s) // m)) for t, s, m in zip(TOPLEFT, SHAPE, mag))
+    theirs = over_http[(slice(None), *box)].read().result()
+    ours = on_disk[(slice(None), *box)].read().result()
+    assert theirs.any() and digest(theirs) == digest(ours)
 
 
 def test_reference_reads_the_served_dataset(
