@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from picture_helpers import SHAPE, TOPLEFT
 
 import wkfn as wk
@@ -362,3 +364,22 @@ def test_a_broken_dataset_is_a_500_not_a_dropped_connection(fenced: Path) -> Non
         assert status == 500 and body.startswith(b"error: PropertiesError")
         # plain files are still served
         assert request(server, "GET", f"/{PROPS}")[2] == b"{not json"
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.integers(0, 300), st.integers(0, 300), st.booleans())
+def test_any_single_range_returns_those_bytes(
+    served: DatasetServer, picture_dataset: Path, first: int, last: int, suffix: bool
+) -> None:
+    data = (picture_dataset / PROPS).read_bytes()
+    header = f"bytes=-{last}" if suffix else f"bytes={first}-{last}"
+    status, headers, body = request(served, "GET", f"/{PROPS}", {"Range": header})
+    expected = data[len(data) - last :] if suffix else data[first : last + 1]
+    if (suffix and last == 0) or (not suffix and (first > last or first >= len(data))):
+        assert status == 416
+        return
+    assert (status, body) == (206, expected)
+    start = len(data) - len(expected) if suffix else first
+    assert (
+        headers["content-range"] == f"bytes {start}-{start + len(body) - 1}/{len(data)}"
+    )
