@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,3 +38,9 @@ def test_demo_main_job(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "+ array color/1 zarr3 uint8" in proc.stdout
     assert "voxels identical to the sample: True" in proc.stdout
+    # the README's picture (examples/demo_preview.png) is what the demo draws
+    image = pytest.importorskip("PIL.Image")
+    drawn = np.asarray(image.open(tmp_path / "sample" / "preview.png"))
+    committed = np.asarray(image.open(ROOT / "examples" / "demo_preview.png"))
+    assert np.array_equal(drawn, committed)
+    assert (tmp_path / "sample" / "plan.svg").read_text().startswith("<svg")

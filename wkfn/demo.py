@@ -4,7 +4,9 @@
 2. writes a declaration: import the stack, downsample it, compress it,
 3. plans it (``wkfn plan``) and prints the plan — nothing is written yet,
 4. applies the plan (``wkfn apply``), then plans again to show nothing is left,
-5. prints ``wkfn info`` of the result and checks the voxels against the sample.
+5. prints ``wkfn info`` of the result and checks the voxels against the sample,
+6. draws the plan (``plan.svg``) and a preview of the result (``preview.png``: the
+   xy, yz and xz planes at mag 2-2-1; ``examples/demo_preview.png`` is this picture).
 """
 
 from __future__ import annotations
@@ -77,6 +79,13 @@ def main(argv: list[str] | None = None) -> int:
         print(line)
     print(recorder.plan)
 
+    from wkfn.picture.plan_svg import plan_drawing, to_svg
+
+    (work / "plan.svg").write_text(to_svg(plan_drawing(recorder.plan)))
+    print(
+        f"$ wkfn plan sample.toml --svg plan.svg   (a picture of it: {work}/plan.svg)"
+    )
+
     print("\n$ wkfn apply sample.toml")
     report = recorder.apply()
     print(f"applied {report.ops} ops as {report.tasks} tasks in {report.seconds:.2f} s")
@@ -85,6 +94,16 @@ def main(argv: list[str] | None = None) -> int:
 
     print("\n$ wkfn info sample")
     info_cmd(target)
+    from wkfn.picture.png import encode_png
+    from wkfn.visual.preview import planes_sheet
+
+    print("\n$ wkfn preview sample --planes --mag 2-2-1 -o preview.png")
+    picture = planes_sheet(target, mag="2-2-1")
+    (work / "preview.png").write_bytes(encode_png(picture))
+    print(
+        f"wrote {work / 'preview.png'} ({picture.shape[1]}x{picture.shape[0]} pixels:"
+        " xy top left, yz right, xz below)"
+    )
     data = Dataset.open(target).get_layer("color").get_mag(1).read()[0]
     same = bool(np.array_equal(data, volume))
     print(f"\nvoxels identical to the sample: {same}")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2] / "wkfn"
-PURE = ["geometry", "spec", "transform", "plan", "kernels"]
+PURE = ["geometry", "spec", "transform", "plan", "kernels", "picture"]
 FORBIDDEN = {
     "tensorstore",
     "fsspec",

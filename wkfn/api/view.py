@@ -25,6 +25,7 @@ from wkfn.geometry import BoundingBox, Mag, Vec3Int
 from wkfn.plan.ops import PayloadRef
 from wkfn.spec.array import ArrayLayout
 from wkfn.transform import data as data_transform
+from wkfn.visual.sections import view_preview
 
 if TYPE_CHECKING:
     from wkfn.api.layer import Layer
@@ -362,6 +363,14 @@ class View:
     content_is_equal = chunked.content_is_equal
     get_buffered_slice_writer = slices.get_buffered_slice_writer
     get_buffered_slice_reader = slice_reader.get_buffered_slice_reader
+
+    def preview(
+        self, axis: str = "z", index: int | None = None, *, png: bool = False
+    ) -> Any:
+        """Picture of this view's section normal to ``axis`` at Mag-1 ``index``
+        (default: the middle): ``(rows, cols, 3)`` uint8 RGB (x right, y down for
+        ``"z"``), or PNG bytes with ``png=True``. See :mod:`wkfn.visual.preview`."""
+        return view_preview(self, axis, index, png=png)
 
     def __repr__(self) -> str:
         return (

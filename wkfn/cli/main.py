@@ -21,6 +21,7 @@ from wkfn.cli.app import (
     progress,
     user_errors,
 )
+from wkfn.cli.visual import write_plan_picture  # also registers preview and serve
 from wkfn.errors import WkfnError
 
 __all__ = ["app", "main"]
@@ -39,6 +40,10 @@ def plan_cmd(
     json_out: Annotated[
         Path | None, typer.Option("--json", help="save the plan to this directory")
     ] = None,
+    svg: Annotated[
+        Path | None,
+        typer.Option("--svg", help="draw the plan to this .svg (or .png) file"),
+    ] = None,
 ) -> None:
     """Compare a declared dataset with the disk and print the plan."""
     from wkfn.declare.planner import load_declaration, plan_declaration
@@ -51,6 +56,9 @@ def plan_cmd(
     if json_out is not None:
         save_plan(recorder.plan, json_out, recorder.payloads)
         typer.echo(f"saved plan to {json_out}")
+    if svg is not None:
+        write_plan_picture(recorder.plan, svg)
+        typer.echo(f"drew the plan to {svg}")
 
 
 @app.command("apply")
@@ -221,6 +229,6 @@ def export_as_tiff_cmd(
 
 def main() -> None:
     """Console-script entry point."""
-    import wkfn.cli.commands  # noqa: F401  (registers the data commands)
+    import wkfn.cli.commands  # noqa: F401  (registers the reference CLI's commands)
 
     app()
