@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
@@ -143,7 +143,7 @@ class Session:
         executor: Executor | None = None,
         pool: PoolPolicy = "never",
         progress: bool | None = None,
-        wrap: Any = None,
+        wrap: Callable[[Executor], Executor] | None = None,
     ) -> None:
         """Execute (or record) ``change``, then adopt its spec.
 
@@ -177,7 +177,7 @@ class Session:
                 change.plan,
                 root,
                 payloads,
-                executor=wrap(run_on) if wrap is not None else run_on,
+                executor=_wrapped(run_on, wrap),
                 progress=bar,
             )
         self.adopt(change)
@@ -358,6 +358,15 @@ def load_spec(root: Root) -> DatasetSpec:
         )
     data = read_properties_bytes(root)
     return decode_properties(data, source=str(root / PROPERTIES_FILE_NAME))
+
+
+def _wrapped(
+    executor: Executor | None, wrap: Callable[[Executor], Executor] | None
+) -> Executor | None:
+    """``wrap(executor)``, unless there is nothing to wrap (inline execution)."""
+    if wrap is None or executor is None:
+        return executor
+    return wrap(executor)
 
 
 @contextlib.contextmanager

@@ -40,7 +40,7 @@ class BufferedSliceReader:
         absolute_bounding_box: BoundingBox | None = None,
         use_logging: bool = False,
     ) -> None:
-        """See :meth:`SliceBufferMixin.get_buffered_slice_reader`."""
+        """See :func:`get_buffered_slice_reader`."""
         self._view = view
         self._buffer_size = buffer_size
         self._axis = axis

@@ -132,6 +132,16 @@ def shard_index(point: Vec3, shard: Vec3) -> Vec3:
     return (point[0] // shard[0], point[1] // shard[1], point[2] // shard[2])
 
 
+def is_pow2(n: int) -> bool:
+    """True for 1, 2, 4, 8, ... (mags, chunk and shard edges must be powers of two).
+
+    Example:
+        >>> is_pow2(64), is_pow2(48), is_pow2(0)
+        (True, False, False)
+    """
+    return n > 0 and n & (n - 1) == 0
+
+
 def next_pow2(n: int) -> int:
     """Smallest power of two ``>= n`` (``next_pow2(0) == next_pow2(1) == 1``).
 

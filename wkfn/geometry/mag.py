@@ -29,6 +29,7 @@ from typing import Any, TypeAlias, cast
 import numpy as np
 
 from wkfn.errors import InvalidArgumentError
+from wkfn.geometry.grid import is_pow2
 from wkfn.geometry.vec import Vec3Int
 
 __all__ = ["Mag", "MagLike"]
@@ -36,10 +37,6 @@ __all__ = ["Mag", "MagLike"]
 _MAG_ERROR = "Mag must be int or a vector3 of ints or a string shaped like e.g. 2-2-1"
 _CACHE: dict[object, Mag] = {}
 _CACHE_LIMIT = 4096
-
-
-def _is_pow2(value: int) -> bool:
-    return value > 0 and value & (value - 1) == 0
 
 
 def _parse(mag: object) -> Vec3Int:
@@ -66,7 +63,7 @@ def _parse(mag: object) -> Vec3Int:
             raise InvalidArgumentError(f"{_MAG_ERROR}. Got: {mag!r}") from None
     else:
         raise InvalidArgumentError(f"{_MAG_ERROR}. Got: {mag!r}")
-    if not (_is_pow2(vec[0]) and _is_pow2(vec[1]) and _is_pow2(vec[2])):
+    if not (is_pow2(vec[0]) and is_pow2(vec[1]) and is_pow2(vec[2])):
         raise InvalidArgumentError(
             f"Mag components must be positive powers of two, got {mag!r}"
         )

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from wkfn.errors import StorageError
+from wkfn.geometry.grid import is_pow2
 from wkfn.spec.array import ArrayLayout
 
 Vec3 = tuple[int, int, int]
@@ -44,10 +45,6 @@ VOXEL_TYPES: tuple[str, ...] = (
 _FILE_RE = re.compile(r"^x(\d+)\.wkw$")
 
 
-def _is_pow2(n: int) -> bool:
-    return n > 0 and n & (n - 1) == 0
-
-
 def check_wkw_layout(layout: ArrayLayout) -> tuple[int, int]:
     """Validate a wkw layout; returns ``(block_len, file_len)`` (file_len in blocks)."""
     chunk, shard = layout.chunk_shape, layout.shard_shape
@@ -59,7 +56,7 @@ def check_wkw_layout(layout: ArrayLayout) -> tuple[int, int]:
     if shard[0] % block_len:
         raise StorageError(f"wkw shard {shard} is not a multiple of chunk {chunk}")
     file_len = shard[0] // block_len
-    if not (_is_pow2(block_len) and _is_pow2(file_len)) or block_len > 32768:
+    if not (is_pow2(block_len) and is_pow2(file_len)) or block_len > 32768:
         raise StorageError(
             f"wkw chunk and chunks per shard must be powers of two, got chunk "
             f"{block_len}, {file_len} chunks per shard"

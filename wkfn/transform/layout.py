@@ -10,7 +10,7 @@ cheap.
 from __future__ import annotations
 
 from wkfn.errors import ConflictingArgumentsError, InvalidArgumentError
-from wkfn.geometry.grid import ceil_div3, next_pow2
+from wkfn.geometry.grid import ceil_div3, is_pow2, next_pow2
 from wkfn.spec.array import ArrayLayout, DataFormatName
 
 Vec3 = tuple[int, int, int]
@@ -18,10 +18,6 @@ Vec3 = tuple[int, int, int]
 DEFAULT_CHUNK_SHAPE: Vec3 = (32, 32, 32)
 DEFAULT_CHUNKS_PER_SHARD: Vec3 = (32, 32, 32)
 FLAT_CHUNKS_PER_SHARD: Vec3 = (128, 128, 1)
-
-
-def _is_pow2(n: int) -> bool:
-    return n > 0 and n & (n - 1) == 0
 
 
 def array_shape(
@@ -77,7 +73,7 @@ def choose_layout(
             chunk[2] * chunks_per_shard[2],
         )
     for name, shape in (("chunk_shape", chunk), ("shard_shape", shard_shape)):
-        if shape is not None and not all(_is_pow2(s) for s in shape):
+        if shape is not None and not all(is_pow2(s) for s in shape):
             raise InvalidArgumentError(
                 f"{name} must be a power of two on every axis, got {shape}"
             )

@@ -17,6 +17,7 @@ import math
 from collections.abc import Sequence
 
 from wkfn.errors import InvalidArgumentError
+from wkfn.geometry.grid import is_pow2
 from wkfn.spec.names import mag_dir_name
 
 Vec3 = tuple[int, int, int]
@@ -68,13 +69,9 @@ def parse_sampling_mode(mode: object) -> str:
     return name
 
 
-def _is_pow2(n: int) -> bool:
-    return n > 0 and n & (n - 1) == 0
-
-
 def check_mag(mag: Sequence[int], what: str) -> Vec3:
     """A mag as a tuple of three positive powers of two."""
-    if len(mag) != 3 or not all(isinstance(m, int) and _is_pow2(m) for m in mag):
+    if len(mag) != 3 or not all(isinstance(m, int) and is_pow2(m) for m in mag):
         raise InvalidArgumentError(
             f"{what} must be three positive powers of two, got {tuple(mag)}"
         )

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import msgspec
 
 from wkfn.errors import InvalidArgumentError
-from wkfn.geometry.grid import next_pow2
+from wkfn.geometry.grid import is_pow2, next_pow2
 from wkfn.spec.array import ArrayLayout, DataFormatName
 from wkfn.spec.layer import LayerSpec
 from wkfn.transform.layer import layer_box
@@ -122,10 +122,6 @@ def same_storage(a: ArrayLayout, b: ArrayLayout) -> bool:
         and a.shard_shape == b.shard_shape
         and a.compress == b.compress
     )
-
-
-def is_pow2(n: int) -> bool:
-    return n > 0 and n & (n - 1) == 0
 
 
 def mag_box(layer: LayerSpec, mag: Vec3) -> Box:

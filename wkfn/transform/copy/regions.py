@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Sequence
 
-from wkfn.geometry.grid import next_pow2
+from wkfn.geometry.grid import is_pow2, next_pow2
 from wkfn.plan.ops import CopyRegion
 from wkfn.spec.array import ArrayLayout
 from wkfn.spec.names import mag_dir_name
@@ -21,7 +21,6 @@ from wkfn.transform.copy.records import (
     Box,
     SourceMag,
     Vec3,
-    is_pow2,
 )
 
 
