@@ -144,3 +144,31 @@ class DeclarationError(WkfnError, ValueError):
         self.source = source
         self.path = path
         super().__init__(f"{source}: {path}: {message}")
+
+
+class ChunkShapeError(InvalidArgumentError, AssertionError):
+    """A chunk shape is not allowed for a view, or chunk shapes do not fit together.
+
+    A ``ValueError`` like wkfn's other argument errors, and an ``AssertionError``
+    because that is what the reference raises here (scripts catching either work).
+    """
+
+
+class SliceAlignmentError(InvalidArgumentError):
+    """The slice writer's offset or buffer size does not fit the chunk grid.
+
+    Writing such a stack rewrites shards more often than necessary; pass
+    ``allow_unaligned=True`` to accept that (a warning is issued instead).
+    """
+
+
+class AttachmentNotFoundError(WkfnError, KeyError, ValueError):
+    """The layer has no such attachment.
+
+    A KeyError and a ValueError: the reference raises KeyError for single-valued
+    kinds and ValueError (``list.remove``) for the others.
+    """
+
+
+class AttachmentExistsError(InvalidArgumentError):
+    """An attachment of that kind and name already exists (a ValueError)."""

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
-from wkfn.errors import InvalidArgumentError
+from wkfn.errors import ChunkShapeError
 from wkfn.geometry import BoundingBox, Vec3Int
 
 if TYPE_CHECKING:
@@ -32,14 +32,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-class ChunkShapeError(InvalidArgumentError, AssertionError):
-    """A chunk shape is not allowed for a view, or chunk shapes do not fit together.
-
-    A ``ValueError`` like wkfn's other argument errors, and an ``AssertionError``
-    because that is what the reference raises here (scripts catching either work).
-    """
 
 
 # --------------------------------------------------------------------------- helpers

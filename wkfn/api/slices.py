@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from wkfn.api._location import offset_arg, one_of
-from wkfn.errors import InvalidArgumentError, ReadOnlyError
+from wkfn.errors import InvalidArgumentError, ReadOnlyError, SliceAlignmentError
 from wkfn.geometry import BoundingBox
 
 if TYPE_CHECKING:
@@ -57,14 +57,6 @@ logger = logging.getLogger(__name__)
 
 
 AXES = ("x", "y", "z")
-
-
-class SliceAlignmentError(InvalidArgumentError):
-    """The slice writer's offset or buffer size does not fit the chunk grid.
-
-    Writing such a stack rewrites shards more often than necessary; pass
-    ``allow_unaligned=True`` to accept that (a warning is issued instead).
-    """
 
 
 def parse_dimension(dimension: str | int) -> int:
@@ -391,3 +383,11 @@ def get_buffered_slice_writer(
         use_logging=use_logging,
         allow_unaligned=allow_unaligned,
     )
+
+
+__all__ = [
+    "BufferedSliceWriter",
+    "SliceAlignmentError",
+    "get_buffered_slice_writer",
+    "parse_dimension",
+]

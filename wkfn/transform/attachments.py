@@ -21,7 +21,11 @@ from typing import Final, Literal, get_args
 
 import msgspec
 
-from wkfn.errors import InvalidArgumentError, WkfnError
+from wkfn.errors import (
+    AttachmentExistsError,
+    AttachmentNotFoundError,
+    InvalidArgumentError,
+)
 from wkfn.plan.ops import CopyTree
 from wkfn.spec import lookup
 from wkfn.spec.dataset import DatasetSpec
@@ -77,18 +81,6 @@ FORMATS: Final[dict[AttachmentKind, tuple[str, ...]]] = {
 """``dataFormat`` values each kind accepts."""
 
 _DIRECTORY_FORMATS: Final = ("zarr3", "neuroglancerPrecomputed")
-
-
-class AttachmentNotFoundError(WkfnError, KeyError, ValueError):
-    """The layer has no such attachment.
-
-    A KeyError and a ValueError: the reference raises KeyError for single-valued
-    kinds and ValueError (``list.remove``) for the others.
-    """
-
-
-class AttachmentExistsError(InvalidArgumentError):
-    """An attachment of that kind and name already exists (a ValueError)."""
 
 
 def validate_attachment_name(name: object) -> str:
