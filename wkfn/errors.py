@@ -144,3 +144,11 @@ class DeclarationError(WkfnError, ValueError):
         self.source = source
         self.path = path
         super().__init__(f"{source}: {path}: {message}")
+
+
+class LeftoverError(StorageError):
+    """Files a killed run left behind are in the way of a different change.
+
+    The message names the leftovers and the command that removes them
+    (``wkfn check --repair <dataset>``); re-running the killed call resumes it.
+    """

@@ -34,7 +34,9 @@ import numpy as np
 from wkfn.api.recorder import Recorder
 from wkfn.errors import DatasetNotFoundError, ReadOnlyError
 from wkfn.execute.executor import execute, resolve_path
+from wkfn.execute.journal import JOURNAL_DIR
 from wkfn.execute.progress_bar import is_long, progress_bar
+from wkfn.execute.resumable import clean_finished, needs_journal, resumable_run
 from wkfn.geometry import Mag
 from wkfn.plan.ops import (
     CopyRegion,
@@ -94,6 +96,8 @@ class Session:
     def open(cls, root: Root, *, read_only: bool = False) -> Session:
         """A session over the existing dataset at ``root`` (a URL is read-only)."""
         remote_root = isinstance(root, remote.UrlPath)
+        if isinstance(root, Path) and not read_only and (root / JOURNAL_DIR).is_dir():
+            clean_finished(root)  # journals of runs killed after their last step
         return cls(root, load_spec(root), read_only=read_only or remote_root)
 
     @property
@@ -173,9 +177,9 @@ class Session:
             _thread_pool(chosen, change.plan, pool) as run_on,
             progress_bar(show) as bar,
         ):
-            execute(
-                change.plan,
+            run_journaled(
                 root,
+                change.plan,
                 payloads,
                 executor=wrap(run_on) if wrap is not None else run_on,
                 progress=bar,
@@ -420,4 +424,28 @@ def run_plan(root: Path, change: Change, executor: Executor | None) -> None:
         _thread_pool(executor, change.plan, "bulk") as run_on,
         progress_bar(is_long(change.plan)) as bar,
     ):
-        execute(change.plan, root, executor=run_on, progress=bar)
+        run_journaled(root, change.plan, None, executor=run_on, progress=bar)
+
+
+def run_journaled(
+    root: Path,
+    plan: Plan,
+    payloads: Mapping[str, np.ndarray] | None,
+    *,
+    executor: Executor | None,
+    progress: Any,
+) -> None:
+    """Execute ``plan``; journaled and resumable if a killed run could leave
+    anything behind (see :mod:`wkfn.execute.resumable`)."""
+    if not needs_journal(plan):
+        execute(plan, root, payloads, executor=executor, progress=progress)
+        return
+    with resumable_run(root, plan, payloads) as run:
+        execute(
+            run.plan,
+            root,
+            payloads,
+            executor=executor,
+            progress=progress,
+            journal=run.journal,
+        )
