@@ -30,14 +30,12 @@ from wkfn.api._parse import (
 from wkfn.api._session import PROPERTIES_FILE_NAME, run_plan
 from wkfn.api.mag_copy import compress_items, rechunk
 from wkfn.errors import DatasetExistsError, InvalidArgumentError
-from wkfn.execute.apply import current_fingerprint
-from wkfn.execute.resumable import clean_finished
+from wkfn.execute.resumable import is_finished, killed_target
 from wkfn.geometry import BoundingBox
 from wkfn.spec import lookup
 from wkfn.spec.dtypes import parse_dtype
 from wkfn.spec.names import validate_layer_name
 from wkfn.storage.files import delete_path
-from wkfn.storage.leftovers import dead_journals
 from wkfn.storage.observe import find_mag_arrays, tight_box
 from wkfn.transform import copy as copy_transform
 from wkfn.transform.change import Change
@@ -160,7 +158,7 @@ def copy_dataset(
         )
     target = Path(os.fspath(new_dataset_path).rstrip("/") or "/")
     # a target a killed copy left is resumed by the same plan (run_plan)
-    exists = not killed_copy(target) and new_target(new_dataset_path, True)[1]
+    exists = not killed_target(target) and new_target(new_dataset_path, True)[1]
     if exists and exists_ok:
         out = type(ds).open(target)
         ignore = set(layers_to_ignore or ())
@@ -192,8 +190,13 @@ def copy_dataset(
         block_len=block_len,
         file_len=file_len,
     )
-    if exists:
-        return finished_copy(ds, target, change)
+    if exists:  # a finished script run again: fine if nothing would change
+        if not is_finished(target, change.plan):
+            raise DatasetExistsError(
+                f"cannot copy to {target}: a dataset exists there and differs from "
+                "what this copy would produce (pass exists_ok=True to add to it)"
+            )
+        return type(ds).open(target)
     created = not target.exists()
     root = target.absolute()
     try:
@@ -204,23 +207,6 @@ def copy_dataset(
                 delete_path(root)
         raise
     return type(ds).open(target)
-
-
-def killed_copy(target: Path) -> bool:
-    """True if ``target`` is what a killed ``copy_dataset`` left: no properties
-    yet, and the journal of a run that is not running any more."""
-    return not (target / PROPERTIES_FILE_NAME).exists() and bool(dead_journals(target))
-
-
-def finished_copy(ds: Dataset, target: Path, change: Change) -> Dataset:
-    """The existing target if it is exactly what this ``copy_dataset`` call
-    produces (a finished script run again), else DatasetExistsError."""
-    if current_fingerprint(target) == change.plan.target and clean_finished(target):
-        return type(ds).open(target)
-    raise DatasetExistsError(
-        f"cannot copy to {target}: a dataset exists there and differs from what "
-        "this copy would produce (pass exists_ok=True to add the layers to it)"
-    )
 
 
 def shallow_copy_dataset(

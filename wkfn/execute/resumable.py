@@ -51,6 +51,7 @@ from wkfn.plan.ops import (
     CopyTree,
     CreateArray,
     DeletePath,
+    ImportImages,
     MovePath,
     PlanOp,
     ReplacePath,
@@ -263,6 +264,21 @@ def clean_finished(root: str | os.PathLike[str]) -> bool:
     return not remaining
 
 
+def killed_target(root: str | os.PathLike[str]) -> bool:
+    """True if ``root`` is what a killed run creating a dataset (a copy) left:
+    no properties yet, and the journal of a run that is not running any more."""
+    base = Path(root)
+    return not (base / "datasource-properties.json").exists() and bool(
+        dead_journals(base)
+    )
+
+
+def is_finished(root: str | os.PathLike[str], plan: Plan) -> bool:
+    """True if the dataset at ``root`` is in ``plan``'s target state and no killed
+    run is pending there (the properties are written last, so the data is there)."""
+    return current_fingerprint(root) == plan.target and clean_finished(root)
+
+
 def _unlisted(root: Path, target: str) -> bool:
     return any(
         x.kind in ("orphan-array", "temp")
@@ -292,6 +308,8 @@ def resumable_run(
     if resuming:
         _sweep(base, run_plan)
         _reconcile(base, run_plan, journal)
+        if any(isinstance(op, ImportImages) for op in run_plan.ops):
+            _forget_progress(journal)
     else:
         sidecar.parent.mkdir(parents=True, exist_ok=True)
     if not sidecar.exists():
@@ -340,6 +358,18 @@ def _reconcile(root: Path, plan: Plan, journal: Journal) -> None:
     if done and journal.exists():
         journal.record(done)
         journal.close(complete=False)
+
+
+def _forget_progress(journal: Journal) -> None:
+    """Keep the run marked as started (arrays are adopted) but redo every op.
+
+    Image imports report statistics (value range, segment ids) from their tasks
+    that decide the layer's final properties; skipped tasks would report none, so
+    a resumed import re-reads every image instead (the writes are idempotent).
+    """
+    journal.path.unlink(missing_ok=True)
+    journal.record(())
+    journal.close(complete=False)
 
 
 def _sweep(root: Path, plan: Plan) -> None:
