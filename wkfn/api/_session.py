@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
@@ -36,7 +36,12 @@ from wkfn.errors import DatasetNotFoundError, ReadOnlyError
 from wkfn.execute.executor import execute, resolve_path
 from wkfn.execute.journal import JOURNAL_DIR
 from wkfn.execute.progress_bar import is_long, progress_bar
-from wkfn.execute.resumable import clean_finished, needs_journal, resumable_run
+from wkfn.execute.resumable import (
+    clean_finished,
+    needs_journal,
+    resumable_run,
+    without_properties,
+)
 from wkfn.geometry import Mag
 from wkfn.plan.ops import (
     CopyRegion,
@@ -148,6 +153,7 @@ class Session:
         pool: PoolPolicy = "never",
         progress: bool | None = None,
         wrap: Any = None,
+        finish: Callable[[], Change] | None = None,
     ) -> None:
         """Execute (or record) ``change``, then adopt its spec.
 
@@ -159,6 +165,10 @@ class Session:
             progress: draw a progress bar; ``None``: for long plans only.
             wrap: ``Executor -> Executor`` applied to the chosen executor (image
                 imports capture their tasks' statistics this way).
+            finish: called once the data is on disk, gives the change whose
+                properties are written *instead of* ``change``'s (an image import
+                finalises its layer from the tasks' statistics), in the same
+                resumable run: a kill before it leaves nothing listed half-done.
 
         On failure the files, links and (then empty) directories the plan created
         are removed; the arrays it created are removed by the executor. The spec
@@ -177,14 +187,17 @@ class Session:
             _thread_pool(chosen, change.plan, pool) as run_on,
             progress_bar(show) as bar,
         ):
-            run_journaled(
+            final = run_journaled(
                 root,
                 change.plan,
                 payloads,
                 executor=wrap(run_on) if wrap is not None else run_on,
                 progress=bar,
+                finish=finish,
             )
         self.adopt(change)
+        if final is not None:
+            self.adopt(final)
 
     def adopt(self, change: Change) -> None:
         """Take over the spec of an applied (or recorded) change.
@@ -434,18 +447,30 @@ def run_journaled(
     *,
     executor: Executor | None,
     progress: Any,
-) -> None:
+    finish: Callable[[], Change] | None = None,
+) -> Change | None:
     """Execute ``plan``; journaled and resumable if a killed run could leave
-    anything behind (see :mod:`wkfn.execute.resumable`)."""
-    if not needs_journal(plan):
+    anything behind (see :mod:`wkfn.execute.resumable`).
+
+    With ``finish`` the plan's own properties are not written: once its data is
+    on disk, the properties of ``finish()``'s change are, and that change is
+    returned.
+    """
+    if finish is None and not needs_journal(plan):
         execute(plan, root, payloads, executor=executor, progress=progress)
-        return
-    with resumable_run(root, plan, payloads) as run:
+        return None
+    with resumable_run(root, plan, payloads, hold=finish is not None) as run:
         execute(
-            run.plan,
+            run.plan if finish is None else without_properties(run.plan),
             root,
             payloads,
             executor=executor,
             progress=progress,
             journal=run.journal,
         )
+        if finish is None:
+            return None
+        final = finish()
+        execute(final.plan, root)
+        run.properties_written()
+        return final

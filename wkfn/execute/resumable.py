@@ -173,12 +173,39 @@ def _visibly_done(root: Path, encoded: bytes) -> bool:
     return not os.path.lexists(source) and os.path.isdir(target)
 
 
+class HeldJournal(Journal):
+    """A journal the executor may not remove: the run goes on after the plan's
+    data stages (its properties are written by the caller, see ``hold``)."""
+
+    def close(self, *, complete: bool) -> None:
+        super().close(complete=False)
+
+    def remove(self) -> None:
+        """Remove the journal once the whole run is done."""
+        super().close(complete=True)
+
+
 class Run(msgspec.Struct, kw_only=True):
     """The plan to execute and its journal (chosen by :func:`resumable_run`)."""
 
     plan: Plan
     journal: Journal
     resuming: bool
+
+    def properties_written(self) -> None:
+        """Journal the properties of a held run as written (its commit point)."""
+        last = len(self.plan.stages) - 1
+        if last >= 0:
+            self.journal.record([f"{last}:properties"])
+
+
+def without_properties(plan: Plan) -> Plan:
+    """``plan`` without its properties write (stage numbers unchanged: it is the
+    last stage)."""
+    stages = plan.stages
+    if stages and any(isinstance(op, WriteProperties) for op in stages[-1].ops):
+        stages = stages[:-1]
+    return msgspec.structs.replace(plan, stages=stages)
 
 
 def _read_sidecar(journal_path: Path) -> Plan | None:
@@ -292,6 +319,8 @@ def resumable_run(
     root: str | os.PathLike[str],
     plan: Plan,
     payloads: Mapping[str, np.ndarray] | None = None,
+    *,
+    hold: bool = False,
 ) -> Iterator[Run]:
     """Prepare (or resume) the journaled run of ``plan`` on the dataset ``root``.
 
@@ -303,7 +332,7 @@ def resumable_run(
     """
     base = Path(root)
     run_plan, run_id, resuming = choose(base, plan, plan_id(plan, payloads))
-    journal = Journal(base, run_id)
+    journal = HeldJournal(base, run_id) if hold else Journal(base, run_id)
     sidecar = journal.path.with_name(journal.path.stem + SIDECAR_SUFFIX)
     if resuming:
         _sweep(base, run_plan)
@@ -329,13 +358,13 @@ def resumable_run(
             for path in fresh:
                 with contextlib.suppress(OSError):
                     delete_path(path)
-            journal.close(complete=True)
+            journal.path.unlink(missing_ok=True)
             sidecar.unlink(missing_ok=True)
             _remove_empty_dir(base / JOURNAL_DIR)
         raise
     finally:
         lock.close()
-    journal.close(complete=True)
+    journal.path.unlink(missing_ok=True)  # the executor removed it unless held
     sidecar.unlink(missing_ok=True)
     _remove_empty_dir(base / JOURNAL_DIR)
 
@@ -396,10 +425,12 @@ def _remove_empty_dir(path: Path) -> None:
 
 
 __all__ = [
+    "HeldJournal",
     "Run",
     "clean_finished",
     "needs_journal",
     "plan_id",
     "resumable_run",
+    "without_properties",
     "written_paths",
 ]
