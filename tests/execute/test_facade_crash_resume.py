@@ -61,6 +61,23 @@ elif op == "from_images":
         os.environ["WKFN_TEST_IMAGES"], "imported", batch_size=8,
         chunk_shape=8, shard_shape=8,
     )
+elif op == "transaction":
+    import numpy as np
+    rng = np.random.default_rng(3)
+    with ds.transaction():
+        new = ds.add_layer("t", "segmentation", dtype="uint32", largest_segment_id=50)
+        mag = new.add_mag(1, chunk_shape=16, shard_shape=32)
+        mag.write(rng.integers(0, 50, (96, 96, 64), dtype=np.uint32), allow_resize=True)
+        for _ in range(20):
+            mag.write(
+                rng.integers(0, 50, (16, 16, 16), dtype=np.uint32),
+                absolute_offset=tuple(int(v) for v in rng.integers(0, 48, 3)),
+                allow_unaligned=True,
+            )
+        ds.get_layer("color").get_mag(1).write(
+            rng.integers(0, 255, (20, 20, 20), dtype=np.uint8),
+            absolute_offset=(5, 7, 9), allow_unaligned=True,
+        )
 elif op == "add_mag":
     ds.get_layer("color").add_mag(2, chunk_shape=16, shard_shape=32)
 print(done)
@@ -74,6 +91,7 @@ OPERATIONS = [
     "compress",
     "add_mag",
     "from_images",
+    "transaction",
 ]
 STRAY = re.compile(r"(^\.rechunk-|\.__lock$|\.tmp$|_tmp$|\.(copy|old)-[0-9a-f]+$)")
 

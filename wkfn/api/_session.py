@@ -471,6 +471,7 @@ def run_journaled(
         if finish is None:
             return None
         final = finish()
+        run.writing_properties(final.plan.target)
         execute(final.plan, root)
         run.properties_written()
         return final

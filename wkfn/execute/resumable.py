@@ -140,6 +140,8 @@ def _is_complete(killed: Plan, finished: set[str], now: str) -> bool:
     """True if the killed run got everything on disk but did not remove its journal."""
     if killed.base != killed.target and now == killed.target:
         return True  # the properties are its commit point
+    if f"final:{now}" in finished:
+        return True  # a held run wrote its final properties
     if not killed.stages:
         return True
     last = len(killed.stages) - 1
@@ -191,6 +193,11 @@ class Run(msgspec.Struct, kw_only=True):
     plan: Plan
     journal: Journal
     resuming: bool
+
+    def writing_properties(self, target: str) -> None:
+        """Journal, before a held run writes its final properties, their
+        fingerprint: properties found with it later mean the run had finished."""
+        self.journal.record([f"final:{target}"])
 
     def properties_written(self) -> None:
         """Journal the properties of a held run as written (its commit point)."""
@@ -285,6 +292,10 @@ def clean_finished(root: str | os.PathLike[str]) -> bool:
         finished = Journal(base, path.stem).finished()
         if killed is not None and _is_complete(killed, finished, now):
             _forget_run(base, killed, path)
+        elif killed is None and now and path.stem == now[:32]:
+            # `wkfn apply` names its journal by the plan's target: the
+            # properties are at that target, so the plan had finished
+            _forget_run(base, None, path)
         else:
             remaining = True
     _remove_empty_dir(base / JOURNAL_DIR)
