@@ -10,9 +10,10 @@ plan. A mutating facade call is always the same five steps::
     return facade_object                               # Layer / MagView / ...
 
 ``Session.apply`` owns what those steps share: refusing read-only datasets, recording
-inside ``dry_run()``, the thread-pool policy, the progress bar, removing the files
-and directories a failed plan made, and adopting the new spec together with the
-layouts of the arrays the plan created. Reads never change the spec, so they go
+inside ``dry_run()``, the thread-pool policy, the progress bar, journaling plans so
+that the same call resumes after a crash, removing the files and directories a failed
+plan made, and adopting the new spec together with the layouts of the arrays the plan
+created. Reads never change the spec, so they go
 straight to the driver (:meth:`Session.read`, :meth:`Session.layout`).
 
 The session imports the pure core, :mod:`wkfn.storage` and :mod:`wkfn.execute`, and
@@ -170,9 +171,11 @@ class Session:
                 finalises its layer from the tasks' statistics), in the same
                 resumable run: a kill before it leaves nothing listed half-done.
 
-        On failure the files, links and (then empty) directories the plan created
-        are removed; the arrays it created are removed by the executor. The spec
-        stays as it was.
+        Plans that create, copy, resample, import or rewrite data are journaled
+        (:mod:`wkfn.execute.resumable`): the same call after a ``kill -9``
+        resumes the killed run; a different one over its leftovers raises
+        LeftoverError. On an ordinary failure the files, links, arrays and (then
+        empty) directories the plan created are removed. The spec stays as it was.
         """
         self.check_writable()
         if self.recorder is not None:
