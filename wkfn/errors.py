@@ -172,3 +172,11 @@ class AttachmentNotFoundError(WkfnError, KeyError, ValueError):
 
 class AttachmentExistsError(InvalidArgumentError):
     """An attachment of that kind and name already exists (a ValueError)."""
+
+
+class LeftoverError(StorageError):
+    """Files a killed run left behind are in the way of a different change.
+
+    The message names the leftovers and the command that removes them
+    (``wkfn check --repair <dataset>``); re-running the killed call resumes it.
+    """

@@ -10,9 +10,10 @@ plan. A mutating facade call is always the same five steps::
     return facade_object                               # Layer / MagView / ...
 
 ``Session.apply`` owns what those steps share: refusing read-only datasets, recording
-inside ``dry_run()``, the thread-pool policy, the progress bar, removing the files
-and directories a failed plan made, and adopting the new spec together with the
-layouts of the arrays the plan created. Reads never change the spec, so they go
+inside ``dry_run()``, the thread-pool policy, the progress bar, journaling plans so
+that the same call resumes after a crash, removing the files and directories a failed
+plan made, and adopting the new spec together with the layouts of the arrays the plan
+created. Reads never change the spec, so they go
 straight to the driver (:meth:`Session.read`, :meth:`Session.layout`).
 
 The session imports the pure core, :mod:`wkfn.storage` and :mod:`wkfn.execute`, and
@@ -34,7 +35,14 @@ import numpy as np
 from wkfn.api.recorder import Recorder
 from wkfn.errors import DatasetNotFoundError, ReadOnlyError
 from wkfn.execute.executor import execute, resolve_path
+from wkfn.execute.journal import JOURNAL_DIR
 from wkfn.execute.progress_bar import is_long, progress_bar
+from wkfn.execute.resumable import (
+    clean_finished,
+    needs_journal,
+    resumable_run,
+    without_properties,
+)
 from wkfn.geometry import Mag
 from wkfn.plan.ops import (
     CopyRegion,
@@ -94,6 +102,8 @@ class Session:
     def open(cls, root: Root, *, read_only: bool = False) -> Session:
         """A session over the existing dataset at ``root`` (a URL is read-only)."""
         remote_root = isinstance(root, remote.UrlPath)
+        if isinstance(root, Path) and not read_only and (root / JOURNAL_DIR).is_dir():
+            clean_finished(root)  # journals of runs killed after their last step
         return cls(root, load_spec(root), read_only=read_only or remote_root)
 
     @property
@@ -144,6 +154,7 @@ class Session:
         pool: PoolPolicy = "never",
         progress: bool | None = None,
         wrap: Callable[[Executor], Executor] | None = None,
+        finish: Callable[[], Change] | None = None,
     ) -> None:
         """Execute (or record) ``change``, then adopt its spec.
 
@@ -155,10 +166,16 @@ class Session:
             progress: draw a progress bar; ``None``: for long plans only.
             wrap: ``Executor -> Executor`` applied to the chosen executor (image
                 imports capture their tasks' statistics this way).
+            finish: called once the data is on disk, gives the change whose
+                properties are written *instead of* ``change``'s (an image import
+                finalises its layer from the tasks' statistics), in the same
+                resumable run: a kill before it leaves nothing listed half-done.
 
-        On failure the files, links and (then empty) directories the plan created
-        are removed; the arrays it created are removed by the executor. The spec
-        stays as it was.
+        Plans that create, copy, resample, import or rewrite data are journaled
+        (:mod:`wkfn.execute.resumable`): the same call after a ``kill -9``
+        resumes the killed run; a different one over its leftovers raises
+        LeftoverError. On an ordinary failure the files, links, arrays and (then
+        empty) directories the plan created are removed. The spec stays as it was.
         """
         self.check_writable()
         if self.recorder is not None:
@@ -173,14 +190,17 @@ class Session:
             _thread_pool(chosen, change.plan, pool) as run_on,
             progress_bar(show) as bar,
         ):
-            execute(
-                change.plan,
+            final = run_journaled(
                 root,
+                change.plan,
                 payloads,
                 executor=_wrapped(run_on, wrap),
                 progress=bar,
+                finish=finish,
             )
         self.adopt(change)
+        if final is not None:
+            self.adopt(final)
 
     def adopt(self, change: Change) -> None:
         """Take over the spec of an applied (or recorded) change.
@@ -429,4 +449,41 @@ def run_plan(root: Path, change: Change, executor: Executor | None) -> None:
         _thread_pool(executor, change.plan, "bulk") as run_on,
         progress_bar(is_long(change.plan)) as bar,
     ):
-        execute(change.plan, root, executor=run_on, progress=bar)
+        run_journaled(root, change.plan, None, executor=run_on, progress=bar)
+
+
+def run_journaled(
+    root: Path,
+    plan: Plan,
+    payloads: Mapping[str, np.ndarray] | None,
+    *,
+    executor: Executor | None,
+    progress: Any,
+    finish: Callable[[], Change] | None = None,
+) -> Change | None:
+    """Execute ``plan``; journaled and resumable if a killed run could leave
+    anything behind (see :mod:`wkfn.execute.resumable`).
+
+    With ``finish`` the plan's own properties are not written: once its data is
+    on disk, the properties of ``finish()``'s change are, and that change is
+    returned.
+    """
+    if finish is None and not needs_journal(plan):
+        execute(plan, root, payloads, executor=executor, progress=progress)
+        return None
+    with resumable_run(root, plan, payloads, hold=finish is not None) as run:
+        execute(
+            run.plan if finish is None else without_properties(run.plan),
+            root,
+            payloads,
+            executor=executor,
+            progress=progress,
+            journal=run.journal,
+        )
+        if finish is None:
+            return None
+        final = finish()
+        run.writing_properties(final.plan.target)
+        execute(final.plan, root)
+        run.properties_written()
+        return final

@@ -30,6 +30,7 @@ from wkfn.api._parse import (
 from wkfn.api._session import PROPERTIES_FILE_NAME, run_plan
 from wkfn.api.mag_copy import compress_items, rechunk
 from wkfn.errors import DatasetExistsError, InvalidArgumentError
+from wkfn.execute.resumable import is_finished, killed_target
 from wkfn.geometry import BoundingBox
 from wkfn.spec import lookup
 from wkfn.spec.dtypes import parse_dtype
@@ -155,8 +156,10 @@ def copy_dataset(
             "copy_dataset writes a new dataset and cannot run inside dry_run() "
             "of the source; use plan_copy_dataset(...) to inspect its plan"
         )
-    target, exists = new_target(new_dataset_path, exists_ok)
-    if exists:
+    target = Path(os.fspath(new_dataset_path).rstrip("/") or "/")
+    # a target a killed copy left is resumed by the same plan (run_plan)
+    exists = not killed_target(target) and new_target(new_dataset_path, True)[1]
+    if exists and exists_ok:
         out = type(ds).open(target)
         ignore = set(layers_to_ignore or ())
         for layer_name, layer in ds.layers.items():
@@ -187,6 +190,13 @@ def copy_dataset(
         block_len=block_len,
         file_len=file_len,
     )
+    if exists:  # a finished script run again: fine if nothing would change
+        if not is_finished(target, change.plan):
+            raise DatasetExistsError(
+                f"cannot copy to {target}: a dataset exists there and differs from "
+                "what this copy would produce (pass exists_ok=True to add to it)"
+            )
+        return type(ds).open(target)
     created = not target.exists()
     root = target.absolute()
     try:

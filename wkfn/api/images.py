@@ -46,6 +46,7 @@ from wkfn.execute.image_tasks import combine_stats
 from wkfn.images.readers import check_extension, read_header
 from wkfn.spec.names import validate_layer_name
 from wkfn.transform import dataset as ds_transform
+from wkfn.transform.change import Change, make_change
 from wkfn.transform.images import (
     ConversionLayerMapping,
     ImageFileInfo,
@@ -84,23 +85,34 @@ def _run_import(
         captures.append(CaptureStats(inner, frames))
         return captures[-1]
 
+    before = session.spec
+
+    def finish() -> Change:
+        # the layer's final properties, written instead of the import's own:
+        # a run killed before them lists nothing and is resumed by a re-run
+        stats = combine_stats([r for c in captures for r in c.results])
+        rng = None if stats.min is None or stats.max is None else (stats.min, stats.max)
+        final = finalize_layer(
+            change.spec,
+            job.layer.name,
+            category=guess_category(job, stats),
+            value_range=rng,
+            max_value=stats.max_int,
+        )
+        return make_change(before, final.spec, write_properties=True)
+
     session.forget_layouts(job.layer.name)
     try:
         session.apply(
-            change, executor=executor, pool="always", progress=True, wrap=capture
+            change,
+            executor=executor,
+            pool="always",
+            progress=True,
+            wrap=capture,
+            finish=finish,
         )
     except ExecutionError as exc:
         raise typed_failure(exc) from exc
-    stats = combine_stats([r for c in captures for r in c.results])
-    rng = None if stats.min is None or stats.max is None else (stats.min, stats.max)
-    final = finalize_layer(
-        ds.spec,
-        job.layer.name,
-        category=guess_category(job, stats),
-        value_range=rng,
-        max_value=stats.max_int,
-    )
-    session.apply(final)
 
 
 def add_layer_from_images(

@@ -10,7 +10,6 @@ the session (region copies on a thread pool unless an executor is given).
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterable
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any
@@ -249,9 +248,10 @@ def rechunk(
     session.check_writable()
     if not items:
         return
-    change = copy_transform.rechunk_mags(
-        session.spec, items, token=uuid.uuid4().hex[:8]
-    )
+    # a fixed token, not a random one: the same call after a crash plans the same
+    # temporary arrays (``.rechunk-wkfn-<mag>``) and resumes them, also when some
+    # mags were already swapped in (see wkfn.execute.resumable)
+    change = copy_transform.rechunk_mags(session.spec, items, token="wkfn")
     session.apply(change, executor=executor, pool="bulk")
     for item in items:
         session.forget_layouts(item.layer, item.source.mag)

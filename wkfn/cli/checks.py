@@ -12,17 +12,26 @@ from wkfn.api.dataset import Dataset
 from wkfn.errors import PropertiesError, WkfnError
 from wkfn.spec.check import check_dataset
 from wkfn.spec.codec import to_json_obj
+from wkfn.storage.leftovers import find_leftovers, repair
 from wkfn.storage.ome import group_files
 
 
 def check_dataset_on_disk(path: str | os.PathLike[str]) -> list[str]:
-    """Every problem found: properties, arrays (present, dtype, channels), OME files."""
+    """Every problem found: properties, arrays (present, dtype, channels), OME files,
+    leftovers of killed runs."""
     root = Path(path)
+    leftovers = [
+        f"leftover {item} (`wkfn check --repair` removes it)"
+        for item in find_leftovers(root)
+    ]
+    if leftovers and not (root / "datasource-properties.json").exists():
+        return leftovers
     try:
         ds = Dataset.open(root, read_only=True)
     except PropertiesError as exc:
-        return [f"{jp}: {msg}" for jp, msg in exc.issues]
+        return [f"{jp}: {msg}" for jp, msg in exc.issues] + leftovers
     problems = [f"{jp}: {msg}" for jp, msg in check_dataset(ds.spec, strict=False)]
+    problems.extend(leftovers)
     for name, layer in ds.layers.items():
         for mag, view in layer.mags.items():
             where = f"{name}/{mag.to_layer_name()}"
@@ -52,6 +61,11 @@ def check_dataset_on_disk(path: str | os.PathLike[str]) -> list[str]:
             problems.append(f"{rel}: root group metadata missing")
     problems.extend(_check_ome(root, props))
     return problems
+
+
+def repair_leftovers(path: str | os.PathLike[str]) -> list[str]:
+    """Remove the leftovers of killed runs (see :mod:`wkfn.storage.leftovers`)."""
+    return [str(item) for item in repair(path)]
 
 
 def _check_ome(root: Path, props: dict[str, object]) -> list[str]:

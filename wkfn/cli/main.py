@@ -172,10 +172,26 @@ def info_cmd(path: str | os.PathLike[str]) -> None:
 
 @app.command("check")
 @user_errors
-def check_cmd(path: Annotated[Path, typer.Argument(help="dataset directory")]) -> None:
-    """Validate a dataset: properties, arrays present and matching, OME metadata."""
-    from wkfn.cli.checks import check_dataset_on_disk
+def check_cmd(
+    path: Annotated[Path, typer.Argument(help="dataset directory")],
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="remove what killed runs left behind (journals, arrays the "
+            "properties do not list, temporary files)",
+        ),
+    ] = False,
+) -> None:
+    """Validate a dataset: properties, arrays present and matching, OME metadata,
+    leftovers of killed runs (``--repair`` removes those)."""
+    from wkfn.cli.checks import check_dataset_on_disk, repair_leftovers
 
+    if repair:
+        for line in repair_leftovers(path):
+            typer.echo(f"removed: {line}")
+        if not path.exists():
+            return  # an unfinished copy target was removed as a whole
     problems = check_dataset_on_disk(path)
     for problem in problems:
         typer.echo(f"problem: {problem}")

@@ -1,0 +1,261 @@
+"""Kill -9 ordinary facade calls (downsample, copy_dataset, compress, add_mag) at
+points chosen by journal progress, run the same script again: it finishes the job,
+the files are bit-identical to an uninterrupted run, and nothing stray remains.
+
+``WKFN_FACADE_KILLS`` sets the kill points per operation (default 10).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import wkfn as wk
+from wkfn.errors import LeftoverError
+from wkfn.execute.journal import JOURNAL_DIR
+from wkfn.storage.leftovers import find_leftovers, repair
+
+KILLS = int(os.environ.get("WKFN_FACADE_KILLS", "10"))
+IMAGES: dict[str, str] = {}
+
+SCRIPT = """
+import os, signal, sys
+import wkfn as wk
+import wkfn.transform.copy.regions as regions
+from wkfn.execute.journal import Journal
+regions.GROW_BLOCK_BYTES = regions.MAX_BLOCK_BYTES = 1 << 16  # many copy ops
+source, target, op, kill_at, mode = sys.argv[1:4] + [int(sys.argv[4]), sys.argv[5]]
+done = 0
+durable_record = Journal.record
+
+def record(self, keys):
+    # die by progress: just before the kill_at-th journal line (its work is on
+    # disk, the journal does not say so) or just after it
+    global done
+    if mode == "before" and done == kill_at:
+        os.kill(os.getpid(), signal.SIGKILL)
+    durable_record(self, keys)
+    done += 1
+    if mode == "after" and done == kill_at:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+Journal.record = record
+ds = wk.Dataset.open(source)
+if op.startswith("downsample_"):
+    ds.get_layer(op.split("_", 1)[1]).downsample(coarsest_mag=wk.Mag(8))
+elif op.startswith("copy_"):
+    ds.copy_dataset(target, data_format=op.split("_", 1)[1])
+elif op == "compress":
+    ds.compress()
+elif op == "from_images":
+    ds.add_layer_from_images(
+        os.environ["WKFN_TEST_IMAGES"], "imported", batch_size=8,
+        chunk_shape=8, shard_shape=8,
+    )
+elif op == "transaction":
+    import numpy as np
+    rng = np.random.default_rng(3)
+    with ds.transaction():
+        new = ds.add_layer("t", "segmentation", dtype="uint32", largest_segment_id=50)
+        mag = new.add_mag(1, chunk_shape=16, shard_shape=32)
+        mag.write(rng.integers(0, 50, (96, 96, 64), dtype=np.uint32), allow_resize=True)
+        for _ in range(20):
+            mag.write(
+                rng.integers(0, 50, (16, 16, 16), dtype=np.uint32),
+                absolute_offset=tuple(int(v) for v in rng.integers(0, 48, 3)),
+                allow_unaligned=True,
+            )
+        ds.get_layer("color").get_mag(1).write(
+            rng.integers(0, 255, (20, 20, 20), dtype=np.uint8),
+            absolute_offset=(5, 7, 9), allow_unaligned=True,
+        )
+elif op == "add_mag":
+    ds.get_layer("color").add_mag(2, chunk_shape=16, shard_shape=32)
+print(done)
+"""
+
+OPERATIONS = [
+    "downsample_color",
+    "downsample_seg",
+    "copy_wkw",
+    "copy_zarr3",
+    "compress",
+    "add_mag",
+    "from_images",
+    "transaction",
+]
+STRAY = re.compile(r"(^\.rechunk-|\.__lock$|\.tmp$|_tmp$|\.(copy|old)-[0-9a-f]+$)")
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    """Relative path -> sha256 of every file (the journal excluded)."""
+    out = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and JOURNAL_DIR not in path.parts:
+            out[str(path.relative_to(root))] = hashlib.sha256(
+                path.read_bytes()
+            ).hexdigest()
+    return out
+
+
+def strays(root: Path) -> list[str]:
+    """Temporary files and directories, journals and leftovers found under root."""
+    found = [
+        str(p.relative_to(root))
+        for p in root.rglob("*")
+        if STRAY.search(p.name) or p.name == JOURNAL_DIR
+    ]
+    return found + [str(x) for x in find_leftovers(root)]
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 128³ color (uint8) and segmentation (uint32) dataset, uncompressed."""
+    root = tmp_path_factory.mktemp("facade") / "base"
+    ds = wk.Dataset(root, voxel_size=(4, 4, 40))
+    rng = np.random.default_rng(7)
+    color = ds.add_layer("color", "color")
+    color.add_mag(1, chunk_shape=16, shard_shape=32, compress=False).write(
+        rng.integers(0, 255, (128, 128, 128), dtype=np.uint8), allow_resize=True
+    )
+    seg = ds.add_layer("seg", "segmentation", dtype="uint32", largest_segment_id=9)
+    seg.add_mag(1, chunk_shape=16, shard_shape=32, compress=False).write(
+        rng.integers(0, 9, (128, 128, 128), dtype=np.uint32), allow_resize=True
+    )
+    images = root.parent / "images"
+    images.mkdir()
+    IMAGES["dir"] = str(images)
+    import tifffile
+
+    for z in range(32):
+        tifffile.imwrite(
+            images / f"{z:03}.tif", rng.integers(0, 200, (96, 128), np.uint8)
+        )
+    return root
+
+
+def run(
+    source: Path, target: Path, op: str, kill_at: int = -1, mode: str = "never"
+) -> subprocess.CompletedProcess[str]:
+    args = [str(source), str(target), op, str(kill_at), mode]
+    images = str(Path(__file__).parent)  # replaced below when the fixture made some
+    env = dict(os.environ, WKFN_TEST_IMAGES=IMAGES.get("dir", images))
+    return subprocess.run(
+        [sys.executable, "-c", SCRIPT, *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=env,
+    )
+
+
+@pytest.mark.parametrize("op", OPERATIONS)
+def test_kill_facade_call_then_run_again(op: str, base: Path, tmp_path: Path) -> None:
+    copies = op.startswith("copy_")
+    reference = tmp_path / "reference"
+    shutil.copytree(base, reference)
+    ref_target = tmp_path / "reference_out" / "copy"  # same name: same properties
+    done = run(reference, ref_target, op)
+    assert done.returncode == 0, done.stderr
+    lines = int(done.stdout.strip().splitlines()[-1])
+    assert lines >= 2, "the call must be journaled"
+    result = ref_target if copies else reference
+    expected = snapshot(result)
+    assert not strays(result)
+
+    rng = np.random.default_rng(OPERATIONS.index(op))
+    killed = identical = stray_count = finished = 0
+    for i in range(KILLS):
+        source = tmp_path / f"run{i}"
+        target = tmp_path / f"run{i}_out" / "copy"
+        shutil.copytree(base, source)
+        mode = "before" if i % 2 else "after"
+        kill_at = int(rng.integers(0 if mode == "before" else 1, lines + 1))
+        if mode == "before":
+            kill_at = min(kill_at, lines - 1)
+        proc = run(source, target, op, kill_at, mode)
+        assert proc.returncode == -signal.SIGKILL, (kill_at, mode, proc.stderr)
+        killed += 1
+        # the source opens (in its old or new state) whatever happened
+        wk.Dataset.open(source)
+        again = run(source, target, op)  # the same script, run again
+        if re.search(r"(Mag|Layer)ExistsError", again.stderr):
+            # killed after its last step (the properties): like re-running a
+            # finished add_mag script, the mag exists (the reference says so too)
+            last = lines if mode == "after" else lines - 1
+            assert kill_at == last, again.stderr
+            finished += 1
+        else:
+            assert again.returncode == 0, (kill_at, mode, again.stderr)
+        out = target if copies else source
+        if snapshot(out) == expected:
+            identical += 1
+        leftover = strays(out)
+        stray_count += len(leftover)
+        assert snapshot(out) == expected, f"{op} run {i} ({mode} {kill_at}) differs"
+        assert not leftover, (kill_at, mode, leftover)
+        shutil.rmtree(source)
+        shutil.rmtree(target, ignore_errors=True)
+    print(
+        f"\n{op}: {KILLS} kill points ({lines} journal lines), {killed} killed, "
+        f"{identical} identical after the re-run ({finished} of them had finished, "
+        f"the re-run said the mag/layer exists), {stray_count} strays"
+    )
+
+
+def test_rerun_of_finished_copy_returns_it(base: Path, tmp_path: Path) -> None:
+    ds = wk.Dataset.open(base)
+    target = tmp_path / "copy"
+    first = ds.copy_dataset(target, data_format="zarr3")
+    again = ds.copy_dataset(target, data_format="zarr3")
+    assert again.path == first.path
+    with pytest.raises(wk.errors.DatasetExistsError, match="exists_ok"):
+        ds.copy_dataset(target, data_format="wkw")
+
+
+def test_different_call_over_leftovers_names_them(base: Path, tmp_path: Path) -> None:
+    source = tmp_path / "ds"
+    shutil.copytree(base, source)
+    proc = run(source, tmp_path / "unused", "downsample_color", 4, "after")
+    assert proc.returncode == -signal.SIGKILL
+    layer = wk.Dataset.open(source).get_layer("color")
+    with pytest.raises(LeftoverError, match="wkfn check --repair") as info:
+        layer.downsample(coarsest_mag=wk.Mag(4))
+    assert "color/2" in str(info.value)
+    assert any(x.kind == "journal" for x in find_leftovers(source))
+    removed = repair(source)
+    assert removed and not find_leftovers(source)
+    layer = wk.Dataset.open(source).get_layer("color")
+    layer.downsample(coarsest_mag=wk.Mag(4))
+    assert sorted(m.to_layer_name() for m in layer.mags) == ["1", "2-2-1", "4-4-1"], (
+        list(layer.mags)
+    )
+
+
+def test_check_reports_and_repairs_a_killed_copy(base: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from wkfn.cli.main import app
+
+    source = tmp_path / "ds"
+    shutil.copytree(base, source)
+    target = tmp_path / "copy"
+    proc = run(source, target, "copy_wkw", 3, "after")
+    assert proc.returncode == -signal.SIGKILL
+    runner = CliRunner()
+    checked = runner.invoke(app, ["check", str(target)])
+    assert checked.exit_code == 1
+    assert "unfinished-dataset" in checked.output
+    repaired = runner.invoke(app, ["check", "--repair", str(target)])
+    assert repaired.exit_code == 0, repaired.output
+    assert not target.exists()
