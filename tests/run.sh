@@ -17,7 +17,8 @@ PIP_CONSTRAINT="$lock" .venv/bin/pip install -q pip setuptools
 PIP_CONSTRAINT="$lock" .venv/bin/pip install -q -e ".[test,images,remote,distributed]"
 [ -x .venv-ref/bin/python ] || "$py" -m venv .venv-ref
 PIP_CONSTRAINT="$ref_lock" .venv-ref/bin/pip install -q pip setuptools
-PIP_CONSTRAINT="$ref_lock" .venv-ref/bin/pip install -q "webknossos==4.3.3" tifffile
+# s3fs: the reference writes and reads datasets in the test S3 bucket (tests/s3)
+PIP_CONSTRAINT="$ref_lock" .venv-ref/bin/pip install -q "webknossos==4.3.3" tifffile s3fs
 # A headless browser for tests/picture: Debian's chromium, installed when missing and
 # apt can run (as root, or with password-less sudo). Where it cannot, the rest still
 # runs and the browser test is skipped with the reason.
