@@ -359,7 +359,9 @@ def _run_writers(wk: ModuleType, workdir: Path, locking: str | None) -> None:
     code += "w(sys.argv[1], sys.argv[2], int(sys.argv[3]))"
     path = str(workdir / INPUT_DS)
     procs = [
-        subprocess.Popen([sys.executable, "-c", code, wk.__name__, path, str(p)], env=env)
+        subprocess.Popen(
+            [sys.executable, "-c", code, wk.__name__, path, str(p)], env=env
+        )
         for p in range(WRITERS)
     ]
     codes = [proc.wait() for proc in procs]

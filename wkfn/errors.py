@@ -24,6 +24,10 @@ class LayerExistsError(WkfnError, IndexError):
     """A layer with this name already exists (the reference raises IndexError)."""
 
 
+class LayerRenameError(LayerExistsError, ValueError):
+    """A layer would be renamed onto an existing name (the reference: ValueError)."""
+
+
 class LayerNotFoundError(WkfnError, IndexError):
     """No layer with this name exists (the reference raises IndexError)."""
 
@@ -36,8 +40,17 @@ class MagNotFoundError(WkfnError, IndexError):
     """The layer has no such mag."""
 
 
+class WrongLayerTypeError(WkfnError, TypeError):
+    """A layer of the other category was asked for (the reference raises TypeError)."""
+
+
 class InvalidCategoryError(WkfnError, RuntimeError):
     """The layer category is neither 'color' nor 'segmentation'."""
+
+
+class InvalidDtypeError(InvalidArgumentError, TypeError):
+    """A dtype string or object numpy does not understand (the reference and numpy
+    raise TypeError; still a ValueError for code written against older wkfn)."""
 
 
 class ConflictingArgumentsError(WkfnError, AttributeError):
@@ -89,6 +102,11 @@ class UnsupportedLayerError(WkfnError, NotImplementedError):
 
 class StorageError(WkfnError, OSError):
     """An array could not be created, opened, read or written."""
+
+
+class UnsafePathError(StorageError, PermissionError):
+    """A mag or attachment path of the properties leads outside the dataset to
+    something that is not another dataset's data (see ``wkfn.storage.path_policy``)."""
 
 
 class ExecutionError(WkfnError, RuntimeError):

@@ -24,7 +24,7 @@ import pytest
 import wkfn as wk
 
 sys.path.insert(0, str(Path(__file__).parent))
-from writer_script import EDGE, GRID, region, value  # noqa: E402
+from writer_script import EDGE, GRID, region, value
 
 SCRIPT = str(Path(__file__).parent / "writer_script.py")
 ROOT = str(Path(__file__).resolve().parents[2])
@@ -51,7 +51,15 @@ def _writer(path: Path, p: int, delay: float = 0.0) -> subprocess.Popen[str]:
     env.pop("WKFN_FILE_LOCKING", None)
     env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
     return subprocess.Popen(
-        [sys.executable, SCRIPT, str(path), str(p), str(PROCS), str(REGIONS), str(delay)],
+        [
+            sys.executable,
+            SCRIPT,
+            str(path),
+            str(p),
+            str(PROCS),
+            str(REGIONS),
+            str(delay),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

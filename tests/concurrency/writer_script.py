@@ -30,7 +30,12 @@ def value(k: int) -> int:
 
 
 def main() -> None:
-    path, p, n, total = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    path, p, n, total = (
+        sys.argv[1],
+        int(sys.argv[2]),
+        int(sys.argv[3]),
+        int(sys.argv[4]),
+    )
     delay = float(sys.argv[5]) if len(sys.argv) > 5 else 0.0
     import wkfn as wk
 

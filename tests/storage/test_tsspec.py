@@ -6,7 +6,6 @@ import pytest
 from storage_helpers import make_layout
 
 from wkfn.errors import InvalidArgumentError
-
 from wkfn.storage import tsspec
 
 

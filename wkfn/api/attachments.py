@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, ClassVar, Self, TypeVar
 from wkfn.errors import InvalidArgumentError
 from wkfn.execute.executor import resolve_path
 from wkfn.spec.layer import AttachmentSpec
+from wkfn.storage import path_policy
 from wkfn.transform import attachments as att_transform
 from wkfn.transform.attachments import AttachmentKind
 
@@ -256,7 +257,9 @@ class Attachments:
     def _resolve(self, stored: str) -> AttachmentPath:
         if _is_url(stored):
             return stored
-        return Path(resolve_path(self._dataset.resolved_path, stored))
+        root = os.fspath(self._dataset.resolved_path)
+        resolved = resolve_path(root, stored)
+        return Path(path_policy.check_attachment_path(root, stored, resolved))
 
     def _wrap(self, kind: AttachmentKind, spec: AttachmentSpec) -> Attachment:
         return _CLASSES[kind](spec, self._resolve(spec.path))

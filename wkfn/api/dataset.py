@@ -46,6 +46,7 @@ from wkfn.storage import remote
 from wkfn.storage.files import read_properties_bytes
 from wkfn.transform import dataset as ds_transform
 from wkfn.transform.change import Change, make_change
+from wkfn.transform.images import ConversionLayerMapping
 
 PROPERTIES_FILE_NAME = "datasource-properties.json"
 _UNSET: Any = object()
@@ -110,6 +111,9 @@ class Dataset(DatasetResampleMixin, DatasetCopyMixin, DatasetImagesMixin):
         >>> ds.get_layer("color").bounding_box
         BoundingBox(topleft=(0, 0, 0), size=(64, 64, 32))
     """
+
+    ConversionLayerMapping = ConversionLayerMapping
+    """The ``from_images`` layer-mapping enum, reachable here as in the reference."""
 
     def __init__(
         self,
@@ -651,8 +655,16 @@ class Dataset(DatasetResampleMixin, DatasetCopyMixin, DatasetImagesMixin):
         layer: Layer = _only(self.get_color_layers(), "color")
         return layer
 
-    def get_segmentation_layer(self) -> SegmentationLayer:
-        """Deprecated: the only segmentation layer (IndexError if not exactly one)."""
+    def get_segmentation_layer(
+        self, layer_name: str | None = None
+    ) -> SegmentationLayer:
+        """The segmentation layer ``layer_name`` (TypeError if it is a color layer).
+
+        Without a name (the deprecated seed form): the only segmentation layer
+        (IndexError if not exactly one).
+        """
+        if layer_name is not None:
+            return _segmentation_layer_named(self, layer_name)
         warnings.warn(
             "get_segmentation_layer is deprecated, use get_segmentation_layers",
             DeprecationWarning,
@@ -743,3 +755,15 @@ def _resolve_dtype(
         dtype_per_channel if dtype_per_channel is not None else (dtype or "uint8")
     )
     return per_channel, num_channels or 1
+
+
+def _segmentation_layer_named(ds: Dataset, layer_name: str) -> SegmentationLayer:
+    """``ds.get_layer(layer_name)``, refusing a color layer as the reference does."""
+    from wkfn.errors import WrongLayerTypeError
+
+    layer = ds.get_layer(layer_name)
+    if not isinstance(layer, SegmentationLayer):
+        raise WrongLayerTypeError(
+            f"layer {layer_name!r} is a {type(layer).__name__}, not a SegmentationLayer"
+        )
+    return layer

@@ -17,6 +17,7 @@ from wkfn.api.attachments import SegmentationAttachmentsMixin
 from wkfn.api.copying import LayerCopyMixin
 from wkfn.api.enums import DataFormat
 from wkfn.api.layer_extras import LayerExtrasMixin, SegmentationLayerExtrasMixin
+from wkfn.api.parity import LayerParityMixin
 from wkfn.api.resample import LayerResampleMixin
 from wkfn.api.view import MagView
 from wkfn.errors import ConflictingArgumentsError, InvalidArgumentError, ReadOnlyError
@@ -26,7 +27,7 @@ from wkfn.spec import lookup
 from wkfn.spec.array import ArrayLayout
 from wkfn.spec.layer import LayerSpec
 from wkfn.spec.view_config import LayerViewConfiguration
-from wkfn.storage import remote
+from wkfn.storage import path_policy, remote
 from wkfn.transform import dataset as ds_transform
 from wkfn.transform import layer as layer_transform
 
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 Vec3 = tuple[int, int, int]
 
 
-class Layer(LayerResampleMixin, LayerCopyMixin, LayerExtrasMixin):
+class Layer(LayerResampleMixin, LayerCopyMixin, LayerExtrasMixin, LayerParityMixin):
     """A color layer (base class of :class:`SegmentationLayer`)."""
 
     def __init__(self, dataset: Dataset, name: str) -> None:
@@ -269,7 +270,9 @@ class Layer(LayerResampleMixin, LayerCopyMixin, LayerExtrasMixin):
         root = self._dataset.path
         if isinstance(root, remote.UrlPath):
             return remote.join(root, stored)
-        return resolve_path(root, stored)
+        return path_policy.check_mag_path(
+            os.fspath(root), stored, resolve_path(root, stored), self._spec.data_format
+        )
 
     def _mag_is_foreign(self, mag: Mag) -> bool:
         """True if the mag's files belong to another dataset (a reference)."""

@@ -16,6 +16,7 @@ import numpy as np
 from wkfn.api._location import read_box, write_box
 from wkfn.api.chunked import ChunkedViewMixin
 from wkfn.api.copying import MagViewCopyMixin
+from wkfn.api.parity import MagViewParityMixin, ViewParityMixin
 from wkfn.api.slices import SliceBufferMixin
 from wkfn.errors import (
     DtypeMismatchError,
@@ -92,7 +93,7 @@ def coerce_dtype(data: np.ndarray, dtype: np.dtype[Any]) -> np.ndarray:
     raise DtypeMismatchError(f"cannot store data of dtype {data.dtype} as {dtype}")
 
 
-class View(SliceBufferMixin, ChunkedViewMixin):
+class View(SliceBufferMixin, ChunkedViewMixin, ViewParityMixin):
     """A box of one mag of a layer. All public coordinates are Mag-1 voxels."""
 
     def __init__(
@@ -359,7 +360,7 @@ class View(SliceBufferMixin, ChunkedViewMixin):
         )
 
 
-class MagView(View, MagViewCopyMixin):
+class MagView(View, MagViewCopyMixin, MagViewParityMixin):
     """The whole of one mag: its box is the layer box aligned outward to the mag."""
 
     def __init__(self, layer: Layer, mag: Mag) -> None:

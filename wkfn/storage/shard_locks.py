@@ -93,9 +93,7 @@ def lock_byte(shard_index: Vec3) -> int:
     return 1 + x + (y << _AXIS_BITS) + (z << (2 * _AXIS_BITS))
 
 
-def shards_of_boxes(
-    boxes: Iterable[tuple[Vec3, Vec3]], shard_shape: Vec3
-) -> set[Vec3]:
+def shards_of_boxes(boxes: Iterable[tuple[Vec3, Vec3]], shard_shape: Vec3) -> set[Vec3]:
     """Indices of the shards that the ``(offset, size)`` boxes touch (empty boxes none).
 
     >>> sorted(shards_of_boxes([((60, 0, 0), (8, 1, 1))], (64, 64, 64)))
@@ -129,7 +127,9 @@ def _open_anchor(array_path: str) -> int:
 
 
 @contextlib.contextmanager
-def hold(array_path: str, shards: Iterable[Vec3], *, metadata: bool = False) -> Iterator[None]:
+def hold(
+    array_path: str, shards: Iterable[Vec3], *, metadata: bool = False
+) -> Iterator[None]:
     """Hold exclusive write locks on ``shards`` (and the metadata) of one array.
 
     Locks are taken in ascending byte order, so two writers can never deadlock; they
@@ -162,7 +162,9 @@ def _acquire(fd: int, wanted: list[int], array_path: str) -> None:
         else:  # pragma: no cover - macOS / BSD
             lock.flock(fd, lock.LOCK_EX)
     except OSError as e:
-        raise StorageError(f"cannot lock shards of {array_path} for writing: {e}") from e
+        raise StorageError(
+            f"cannot lock shards of {array_path} for writing: {e}"
+        ) from e
 
 
 __all__ = [
