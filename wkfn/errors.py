@@ -7,9 +7,28 @@ catch ``IndexError`` or ``RuntimeError`` around ``webknossos`` calls keep workin
 
 from __future__ import annotations
 
+from typing import Any
+
+
+def _rebuild(cls: type[WkfnError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    """Unpickle a wkfn error without calling its ``__init__`` (see WkfnError)."""
+    err = cls.__new__(cls)
+    err.args = args
+    err.__dict__.update(state)
+    return err
+
 
 class WkfnError(Exception):
-    """Root of all errors raised deliberately by wkfn."""
+    """Root of all errors raised deliberately by wkfn.
+
+    Errors pickle with their message and attributes even where ``__init__`` takes
+    other arguments than the message (ExecutionError, PropertiesError, ...), so an
+    error raised in a worker process reaches the caller intact instead of breaking
+    the pool that carries it.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
 
 
 class InvalidArgumentError(WkfnError, ValueError):
