@@ -51,7 +51,9 @@ def _fail() -> None:
 
 
 def test_execution_error_crosses_a_spawn_pool() -> None:
-    with multiprocessing.get_context("spawn").Pool(1) as pool:
-        with pytest.raises(ExecutionError, match="boom") as info:
-            pool.apply(_fail)
+    with (
+        multiprocessing.get_context("spawn").Pool(1) as pool,
+        pytest.raises(ExecutionError, match="boom") as info,
+    ):
+        pool.apply(_fail)
     assert info.value.failures == {"op": "boom"}

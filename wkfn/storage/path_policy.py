@@ -1,7 +1,8 @@
 """Which local paths a dataset's properties may point wkfn at (mags, attachments).
 
 ``mags[].path`` and ``attachments.*.path`` in ``datasource-properties.json`` are free
-text. The reference follows them wherever they lead (``../../etc``, an absolute path elsewhere).
+text. The reference follows them wherever they lead (``../../etc``, an absolute
+path elsewhere).
 wkfn's policy, applied whenever such a path is resolved for use:
 
 1. A URL (``https://``, ``s3://`` ...) is left to the remote readers.
