@@ -95,7 +95,7 @@ def json_depth(obj: Any) -> int:
     """Nesting depth of a decoded JSON value (a scalar is 0), without recursion.
 
     >>> json_depth({"a": [1, {"b": []}]}), json_depth(3)
-    (3, 0)
+    (4, 0)
     """
     deepest = 0
     stack: list[tuple[Any, int]] = [(obj, 0)]
