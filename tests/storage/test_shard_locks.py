@@ -1,4 +1,4 @@
-"""Shard locks: mapping of shards to lock bytes, and locks that die with their holder."""
+"""Shard locks: shards map to lock bytes; a lock dies with the process holding it."""
 
 from __future__ import annotations
 
