@@ -307,6 +307,80 @@ def run_from_images_tiff(wk: ModuleType, workdir: Path, cache: DataCache) -> Non
     )
 
 
+# ------------------------------------------------------------- concurrent writers
+
+WRITERS = 4
+WRITES_PER_WRITER = 200
+REGION_EDGE = 15
+REGION_GRID = (10, 10, 8)  # 800 regions, 15³ each, offset (3, 5, 7): all unaligned
+
+
+def _region(k: int) -> tuple[int, int, int]:
+    gx, gy, _ = REGION_GRID
+    i, j, z = k % gx, (k // gx) % gy, k // (gx * gy)
+    return (3 + i * REGION_EDGE, 5 + j * REGION_EDGE, 7 + z * REGION_EDGE)
+
+
+def setup_shared_shards(wk: ModuleType, workdir: Path, cache: DataCache) -> None:
+    """An empty zstd layer with 64³ shards (32³ chunks) that every writer shares."""
+    ds = wk.Dataset(workdir / INPUT_DS, voxel_size=VOXEL_SIZE)
+    layer = ds.add_layer("color", "color", dtype_per_channel="uint8")
+    layer.add_mag(1, chunk_shape=CHUNK, shard_shape=64, compress=True)
+    hi = [o + REGION_EDGE * g + 5 for o, g in zip(_region(0), REGION_GRID)]
+    layer.bounding_box = wk.BoundingBox((0, 0, 0), tuple(hi))
+
+
+def concurrent_writer(lib: str, path: str, p: int) -> None:
+    """One writer process: its 200 regions (``k % 4 == p``), value ``k % 250 + 1``."""
+    import importlib
+
+    wk = importlib.import_module(lib)
+    mag = wk.Dataset.open(path).get_layer("color").get_mag(1)
+    mine = [k for k in range(WRITERS * WRITES_PER_WRITER) if k % WRITERS == p]
+    np.random.default_rng(p).shuffle(mine)
+    for k in mine:
+        block = np.full((REGION_EDGE,) * 3, k % 250 + 1, np.uint8)
+        mag.write(block, absolute_offset=_region(k), allow_unaligned=True)
+
+
+def _run_writers(wk: ModuleType, workdir: Path, locking: str | None) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[1])
+    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+    if locking is None:
+        env.pop("WKFN_FILE_LOCKING", None)
+    else:
+        env["WKFN_FILE_LOCKING"] = locking
+    code = "import sys; from benchmarks.workloads import concurrent_writer as w; "
+    code += "w(sys.argv[1], sys.argv[2], int(sys.argv[3]))"
+    path = str(workdir / INPUT_DS)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, wk.__name__, path, str(p)], env=env
+        )
+        for p in range(WRITERS)
+    ]
+    codes = [proc.wait() for proc in procs]
+    if any(codes):
+        raise RuntimeError(f"writer processes failed with exit codes {codes}")
+
+
+def run_concurrent_writers(wk: ModuleType, workdir: Path, cache: DataCache) -> None:
+    """4 processes x 200 unaligned writes into shared shards, default locking."""
+    _run_writers(wk, workdir, None)
+
+
+def run_concurrent_writers_unlocked(
+    wk: ModuleType, workdir: Path, cache: DataCache
+) -> None:
+    """Same with ``WKFN_FILE_LOCKING=none`` (no effect on the reference)."""
+    _run_writers(wk, workdir, "none")
+
+
 Fn = Callable[[ModuleType, Path, DataCache], None]
 
 
@@ -453,6 +527,22 @@ WORKLOADS: dict[str, Workload] = {
             verify_paths=(INPUT_DS,),
             anchor_s=3.66,
             anchor_rss_mb=342,
+        ),
+        Workload(
+            "concurrent_writers",
+            "io",
+            "4 processes x 200 unaligned 15³ writes into shared 64³ shards",
+            run_concurrent_writers,
+            setup=setup_shared_shards,
+            verify_paths=(INPUT_DS,),
+        ),
+        Workload(
+            "concurrent_writers_unlocked",
+            "io",
+            "same, wkfn with WKFN_FILE_LOCKING=none (loses regions)",
+            run_concurrent_writers_unlocked,
+            setup=setup_shared_shards,
+            verify_paths=(INPUT_DS,),
         ),
         Workload(
             "from_images_tiff",

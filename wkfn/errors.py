@@ -7,9 +7,28 @@ catch ``IndexError`` or ``RuntimeError`` around ``webknossos`` calls keep workin
 
 from __future__ import annotations
 
+from typing import Any
+
+
+def _rebuild(cls: type[WkfnError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    """Unpickle a wkfn error without calling its ``__init__`` (see WkfnError)."""
+    err = cls.__new__(cls)
+    err.args = args
+    err.__dict__.update(state)
+    return err
+
 
 class WkfnError(Exception):
-    """Root of all errors raised deliberately by wkfn."""
+    """Root of all errors raised deliberately by wkfn.
+
+    Errors pickle with their message and attributes even where ``__init__`` takes
+    other arguments than the message (ExecutionError, PropertiesError, ...), so an
+    error raised in a worker process reaches the caller intact instead of breaking
+    the pool that carries it.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
 
 
 class InvalidArgumentError(WkfnError, ValueError):
@@ -24,6 +43,10 @@ class LayerExistsError(WkfnError, IndexError):
     """A layer with this name already exists (the reference raises IndexError)."""
 
 
+class LayerRenameError(LayerExistsError, ValueError):
+    """A layer would be renamed onto an existing name (the reference: ValueError)."""
+
+
 class LayerNotFoundError(WkfnError, IndexError):
     """No layer with this name exists (the reference raises IndexError)."""
 
@@ -36,8 +59,17 @@ class MagNotFoundError(WkfnError, IndexError):
     """The layer has no such mag."""
 
 
+class WrongLayerTypeError(WkfnError, TypeError):
+    """A layer of the other category was asked for (the reference raises TypeError)."""
+
+
 class InvalidCategoryError(WkfnError, RuntimeError):
     """The layer category is neither 'color' nor 'segmentation'."""
+
+
+class InvalidDtypeError(InvalidArgumentError, TypeError):
+    """A dtype string or object numpy does not understand (the reference and numpy
+    raise TypeError; still a ValueError for code written against older wkfn)."""
 
 
 class ConflictingArgumentsError(WkfnError, AttributeError):
@@ -89,6 +121,11 @@ class UnsupportedLayerError(WkfnError, NotImplementedError):
 
 class StorageError(WkfnError, OSError):
     """An array could not be created, opened, read or written."""
+
+
+class UnsafePathError(StorageError, PermissionError):
+    """A mag or attachment path of the properties leads outside the dataset to
+    something that is not another dataset's data (see ``wkfn.storage.path_policy``)."""
 
 
 class ExecutionError(WkfnError, RuntimeError):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from storage_helpers import make_layout
 
+from wkfn.errors import InvalidArgumentError
 from wkfn.storage import tsspec
 
 
@@ -36,8 +38,15 @@ def test_zarr3_unsharded_raw_uint8() -> None:
     ]
 
 
-def test_kvstore_disables_lock_files() -> None:
+def test_kvstore_locking_follows_the_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WKFN_FILE_LOCKING", raising=False)
     assert tsspec.kvstore_spec("/a/b")["file_io_locking"] == {"mode": "none"}
+    monkeypatch.setenv("WKFN_FILE_LOCKING", "os")
+    assert tsspec.kvstore_spec("/a/b")["file_io_locking"] == {"mode": "os"}
+    monkeypatch.setenv("WKFN_FILE_LOCKING", "flock")
+    with pytest.raises(InvalidArgumentError, match="'flock'"):
+        tsspec.kvstore_spec("/a/b")
+    monkeypatch.delenv("WKFN_FILE_LOCKING")
     assert tsspec.kvstore_spec("/a/b")["path"] == "/a/b/"
     assert tsspec.open_spec("/a", "zarr")["driver"] == "zarr"
 

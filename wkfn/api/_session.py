@@ -58,7 +58,7 @@ from wkfn.spec.array import ArrayLayout
 from wkfn.spec.codec import decode_properties
 from wkfn.spec.dataset import DatasetSpec
 from wkfn.spec.layer import LayerSpec
-from wkfn.storage import remote
+from wkfn.storage import path_policy, remote
 from wkfn.storage.files import delete_path, read_properties_bytes
 from wkfn.transform import layer as layer_transform
 from wkfn.transform.change import Change
@@ -311,7 +311,12 @@ class Session:
         stored = lookup.resolve_mag_path(layer, mag_spec)
         if isinstance(self.root, remote.UrlPath):
             return remote.join(self.root, stored)
-        return resolve_path(self.root, stored)
+        return path_policy.check_mag_path(
+            os.fspath(self.root),
+            stored,
+            resolve_path(self.root, stored),
+            self.layer_spec(layer).data_format,
+        )
 
     def mag_is_foreign(self, layer: str, mag: Mag) -> bool:
         """True if the mag's files belong to another dataset (a reference)."""

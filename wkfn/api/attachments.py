@@ -38,6 +38,7 @@ from wkfn.api.attachment_types import (
 from wkfn.errors import InvalidArgumentError
 from wkfn.execute.executor import resolve_path
 from wkfn.spec.layer import AttachmentSpec
+from wkfn.storage import path_policy, remote
 from wkfn.transform import attachments as att_transform
 from wkfn.transform.attachments import AttachmentKind
 
@@ -70,7 +71,12 @@ class Attachments:
     def _resolve(self, stored: str) -> AttachmentPath:
         if is_url_path(stored):
             return stored
-        return Path(resolve_path(self._root, stored))
+        root = self._root
+        resolved = resolve_path(root, stored)
+        if isinstance(root, remote.UrlPath):
+            return Path(resolved)
+        local = os.fspath(root)
+        return Path(path_policy.check_attachment_path(local, stored, resolved))
 
     def _wrap(self, kind: AttachmentKind, spec: AttachmentSpec) -> Attachment:
         return ATTACHMENT_CLASSES[kind](spec, self._resolve(spec.path))

@@ -36,6 +36,7 @@ from wkfn.errors import (
     InvalidArgumentError,
     MismatchError,
     ReadOnlyError,
+    WrongLayerTypeError,
 )
 from wkfn.execute.executor import execute
 from wkfn.geometry import BoundingBox, VoxelSize
@@ -45,6 +46,7 @@ from wkfn.spec.dataset import DatasetSpec
 from wkfn.spec.view_config import DatasetViewConfiguration
 from wkfn.storage import remote
 from wkfn.transform import dataset as ds_transform
+from wkfn.transform.images import ConversionLayerMapping
 
 _UNSET: Any = object()
 
@@ -62,6 +64,9 @@ class Dataset:
         >>> ds.get_layer("color").bounding_box
         BoundingBox(topleft=(0, 0, 0), size=(64, 64, 32))
     """
+
+    ConversionLayerMapping = ConversionLayerMapping
+    """The ``from_images`` layer-mapping enum, reachable here as in the reference."""
 
     def __init__(
         self,
@@ -375,8 +380,16 @@ class Dataset:
         layer: Layer = _only(self.get_color_layers(), "color")
         return layer
 
-    def get_segmentation_layer(self) -> SegmentationLayer:
-        """Deprecated: the only segmentation layer (IndexError if not exactly one)."""
+    def get_segmentation_layer(
+        self, layer_name: str | None = None
+    ) -> SegmentationLayer:
+        """The segmentation layer ``layer_name`` (TypeError if it is a color layer).
+
+        Without a name (the deprecated seed form): the only segmentation layer
+        (IndexError if not exactly one).
+        """
+        if layer_name is not None:
+            return _segmentation_layer_named(self, layer_name)
         warnings.warn(
             "get_segmentation_layer is deprecated, use get_segmentation_layers",
             DeprecationWarning,
@@ -446,3 +459,13 @@ def _only(items: list[Any], what: str) -> Any:
     if len(items) != 1:
         raise IndexError(f"expected exactly one {what} layer, found {len(items)}")
     return items[0]
+
+
+def _segmentation_layer_named(ds: Dataset, layer_name: str) -> SegmentationLayer:
+    """``ds.get_layer(layer_name)``, refusing a color layer as the reference does."""
+    layer = ds.get_layer(layer_name)
+    if not isinstance(layer, SegmentationLayer):
+        raise WrongLayerTypeError(
+            f"layer {layer_name!r} is a {type(layer).__name__}, not a SegmentationLayer"
+        )
+    return layer

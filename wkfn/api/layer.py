@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from wkfn.api import layer_extras, mag_copy, resample
+from wkfn.api import layer_extras, mag_copy, parity, resample
 from wkfn.api._parse import legacy_shapes
 from wkfn.api._parse import optional_vec3 as _vec_or_none
 from wkfn.api._session import Session
@@ -288,6 +288,8 @@ class Layer:
     add_symlink_mag = layer_extras.add_symlink_mag
     add_remote_mag = layer_extras.add_remote_mag
     add_fs_copy_mag = layer_extras.add_fs_copy_mag
+    resolved_path = property(parity.resolved_path)
+    is_mag_view_foreign = parity.is_mag_view_foreign
 
     def __repr__(self) -> str:
         return (

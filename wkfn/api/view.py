@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from wkfn.api import chunked, mag_copy, slice_reader, slices
+from wkfn.api import chunked, mag_copy, parity, slice_reader, slices
 from wkfn.api._location import read_box, write_box
 from wkfn.api._session import Session
 from wkfn.errors import (
@@ -363,6 +363,10 @@ class View:
     content_is_equal = chunked.content_is_equal
     get_buffered_slice_writer = slices.get_buffered_slice_writer
     get_buffered_slice_reader = slice_reader.get_buffered_slice_reader
+    get_dtype = parity.get_dtype
+    data_format = property(parity.data_format)
+    num_channels = property(parity.num_channels)
+    write_cxyz = parity.write_cxyz
 
     def preview(
         self, axis: str = "z", index: int | None = None, *, png: bool = False
@@ -384,6 +388,7 @@ class MagView(View):
 
     compress = mag_copy.compress_mag
     rechunk = mag_copy.rechunk_mag
+    is_foreign = property(parity.is_foreign)
 
     def __init__(self, layer: Layer, mag: Mag) -> None:
         super().__init__(layer, mag, None)

@@ -43,17 +43,75 @@ def decode_properties(data: bytes | str, *, source: str = "") -> DatasetSpec:
     """
     try:
         obj = json.loads(data, parse_constant=_reject_constant)
+    except RecursionError:
+        raise PropertiesError(
+            [("$", f"invalid JSON: nested deeper than {MAX_JSON_DEPTH} levels")], source
+        ) from None
     except (ValueError, TypeError) as exc:
         raise PropertiesError([("$", f"invalid JSON: {exc}")], source) from None
     return from_json_obj(obj, source=source)
+
+
+MAX_JSON_DEPTH = 64
+"""Deepest nesting a properties file may have (real ones have < 10 levels).
+
+A file nested thousands of levels deep would otherwise surface as a RecursionError
+from the JSON parser, the validator or a later re-encode."""
+
+
+def json_depth(obj: Any) -> int:
+    """Nesting depth of a decoded JSON value (a scalar is 0), without recursion.
+
+    >>> json_depth({"a": [1, {"b": []}]}), json_depth(3)
+    (4, 0)
+    """
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(obj, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children: Any = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        deepest = max(deepest, depth + 1)
+        if deepest > MAX_JSON_DEPTH:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def from_json_obj(obj: Any, *, source: str = "") -> DatasetSpec:
     """Upgrade, validate and convert a decoded JSON object into a :class:`DatasetSpec`.
 
     Raises:
-        PropertiesError: listing every problem with its JSON path.
+        PropertiesError: listing every problem with its JSON path; every failure to
+            decode (too deep, a value of an unexpected shape) is reported this way.
     """
+    if json_depth(obj) > MAX_JSON_DEPTH:
+        raise PropertiesError(
+            [("$", f"nested deeper than {MAX_JSON_DEPTH} levels")], source
+        )
+    try:
+        return _from_json_obj(obj, source)
+    except PropertiesError:
+        raise
+    except (
+        RecursionError,
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        OverflowError,
+    ) as exc:
+        raise PropertiesError(
+            [("$", f"cannot decode: {type(exc).__name__}: {exc}")], source
+        ) from None
+
+
+def _from_json_obj(obj: Any, source: str) -> DatasetSpec:
     upgraded, issues = upgrade_with_issues(obj)
     reader = PropertiesReader(issues)
     spec = reader.dataset(upgraded)

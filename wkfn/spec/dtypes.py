@@ -18,7 +18,7 @@ from typing import Any, Final
 
 import numpy as np
 
-from wkfn.errors import InvalidArgumentError
+from wkfn.errors import InvalidArgumentError, InvalidDtypeError
 
 __all__ = [
     "ALLOWED_DTYPES",
@@ -58,6 +58,7 @@ def parse_dtype(value: Any) -> str:
     """Normalise a numpy dtype, scalar type or name to a numeric dtype name.
 
     Raises:
+        InvalidDtypeError: ``value`` names no dtype (a TypeError, like numpy's).
         InvalidArgumentError: ``value`` is not an integer or float dtype.
 
     Example:
@@ -67,7 +68,7 @@ def parse_dtype(value: Any) -> str:
     try:
         name = str(np.dtype(value).name)
     except Exception as exc:
-        raise InvalidArgumentError(f"not a dtype: {value!r}") from exc
+        raise InvalidDtypeError(f"not a dtype: {value!r}") from exc
     if name not in _NUMERIC_DTYPES:
         raise InvalidArgumentError(
             f"unsupported dtype {value!r} ({name}); expected an integer or float dtype"

@@ -13,6 +13,10 @@ LAYER_NAME_RE: Final = re.compile(r"^[A-Za-z0-9_$@\-]+[A-Za-z0-9_$@\-\.]*$")
 """Letters, digits, ``_ $ @ -`` and dots, but not starting with a dot."""
 
 
+MAX_NAME_BYTES: Final = 255
+"""Longest directory name ext4, xfs, btrfs, APFS and NTFS accept (bytes)."""
+
+
 def validate_layer_name(name: Any) -> str:
     """Return ``name`` if it is a valid layer name.
 
@@ -20,8 +24,8 @@ def validate_layer_name(name: Any) -> str:
 
     Raises:
         InvalidLayerNameError: empty, not a str, contains ``/`` or ``\\``, starts with
-            a dot (``..``) or contains other characters than letters, digits,
-            ``_ $ @ - .``.
+            a dot (``..``), is longer than 255 bytes or contains other characters
+            than letters, digits, ``_ $ @ - .``.
 
     Example:
         >>> validate_layer_name("color_2")
@@ -29,6 +33,12 @@ def validate_layer_name(name: Any) -> str:
     """
     if not isinstance(name, str):
         raise InvalidLayerNameError(f"layer name must be a str, got {name!r}")
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        raise InvalidLayerNameError(
+            f"invalid layer name {name[:40]!r}... ({len(name.encode('utf-8'))} bytes): "
+            f"a layer is a directory, and file systems hold at most {MAX_NAME_BYTES} "
+            "bytes per name"
+        )
     if LAYER_NAME_RE.fullmatch(name) is None:
         raise InvalidLayerNameError(
             f"invalid layer name {name!r}: use letters, digits and '_$@-.' "

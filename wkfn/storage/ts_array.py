@@ -18,7 +18,7 @@ import numpy as np
 
 from wkfn.errors import ReadOnlyError, StorageError
 from wkfn.spec.array import ArrayLayout
-from wkfn.storage import remote, tsspec
+from wkfn.storage import remote, shard_locks, tsspec
 from wkfn.storage.wkw_array import (
     HEADER_NAME,
     check_box,
@@ -199,7 +199,9 @@ class TensorStoreArray:
         self._check_writable()
         unit = self._layout.shard_shape
         want = tsspec.ceil_to_multiple(shape, unit)
-        with self._lock:
+        with shard_locks.hold(self.path, (), metadata=True), self._lock:
+            if _metadata_stat(self._meta_path) != self._stamp:
+                self._open()  # another process resized it meanwhile
             cur = self._shape
             new = (max(want[0], cur[0]), max(want[1], cur[1]), max(want[2], cur[2]))
             if new == cur:
@@ -257,15 +259,21 @@ class TensorStoreArray:
         # one shard per core: measured on an idle 2-core machine, u64 512³ zstd
         # writes at 0.56 s and +300 MB, versus 0.58 s and +540 MB with 4 in flight
         limit = max(os.cpu_count() or 1, 1)
+        shards = shard_locks.shards_of_boxes(
+            [(offset, (x1 - x0, y1 - y0, z1 - z0))], self._layout.shard_shape
+        )
         try:
-            for (px, py, pz), piece in pieces:
-                sx, sy, sz = piece.shape[1:]
-                view = self._store[:, px : px + sx, py : py + sy, pz : pz + sz]
-                in_flight.append(view.write(piece))
-                if len(in_flight) >= limit:
-                    in_flight.pop(0).result()
-            for fut in in_flight:
-                fut.result()
+            with shard_locks.hold(self.path, shards):
+                for (px, py, pz), piece in pieces:
+                    sx, sy, sz = piece.shape[1:]
+                    view = self._store[:, px : px + sx, py : py + sy, pz : pz + sz]
+                    in_flight.append(view.write(piece))
+                    if len(in_flight) >= limit:
+                        in_flight.pop(0).result()
+                for fut in in_flight:
+                    fut.result()
+        except StorageError:
+            raise
         except Exception as e:
             raise StorageError(f"cannot write {self.path} at {offset}: {e}") from e
 
@@ -308,11 +316,20 @@ class TensorStoreArray:
         ts = tensorstore_module()
         txn = ts.Transaction()
         store = self._store.with_transaction(txn)
+        shards = shard_locks.shards_of_boxes(
+            [(o, (d.shape[1], d.shape[2], d.shape[3])) for o, d in regions],
+            self._layout.shard_shape,
+        )
         try:
-            for (x0, y0, z0), data in regions:
-                x1, y1, z1 = x0 + data.shape[1], y0 + data.shape[2], z0 + data.shape[3]
-                store[:, x0:x1, y0:y1, z0:z1].write(data).result()
-            txn.commit_async().result()
+            with shard_locks.hold(self.path, shards):
+                for (x0, y0, z0), data in regions:
+                    x1, y1, z1 = (
+                        x0 + data.shape[1],
+                        y0 + data.shape[2],
+                        z0 + data.shape[3],
+                    )
+                    store[:, x0:x1, y0:y1, z0:z1].write(data).result()
+                txn.commit_async().result()
         except Exception as e:
             if not txn.commit_started:
                 txn.abort()

@@ -57,17 +57,27 @@ def context_spec() -> JsonDict:
     }
 
 
-def kvstore_spec(path: str | os.PathLike[str]) -> JsonDict:
-    """A file kvstore for the array directory, with tensorstore's lock files disabled.
+def file_io_locking() -> str:
+    """tensorstore's ``file_io_locking`` mode: ``"os"`` under ``WKFN_FILE_LOCKING=os``.
 
-    tensorstore's ``lockfile`` mode can reuse a stale ``<key>.__lock`` file left by a
-    killed writer without truncating it (a corrupt shard); wkfn guarantees one writer
-    per shard instead, so locking is switched off.
+    Otherwise ``"none"``: tensorstore then writes each key through a uniquely named
+    temp file, so a writer killed mid-write leaves nothing a later writer reuses, and
+    concurrent writers are serialised by wkfn's own shard locks
+    (:mod:`wkfn.storage.shard_locks`, the default). tensorstore 0.1.86's ``os`` mode
+    reuses a killed writer's ``<key>.__lock`` without truncating it (a corrupt shard),
+    and its ``lockfile`` mode blocks on it; both stay off by default.
     """
+    from wkfn.storage.shard_locks import locking_mode
+
+    return "os" if locking_mode() == "os" else "none"
+
+
+def kvstore_spec(path: str | os.PathLike[str]) -> JsonDict:
+    """A file kvstore for the array directory (locking per :func:`file_io_locking`)."""
     p = os.fspath(path)
     if not p.endswith("/"):
         p += "/"
-    return {"driver": "file", "path": p, "file_io_locking": {"mode": "none"}}
+    return {"driver": "file", "path": p, "file_io_locking": {"mode": file_io_locking()}}
 
 
 def _bytes_codec(dtype: np.dtype[Any]) -> JsonDict:

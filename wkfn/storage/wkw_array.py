@@ -20,6 +20,7 @@ import numpy as np
 from wkfn.errors import StorageError
 from wkfn.geometry.grid import is_pow2
 from wkfn.spec.array import ArrayLayout
+from wkfn.storage import shard_locks
 
 Vec3 = tuple[int, int, int]
 Region = tuple[Vec3, np.ndarray[Any, Any]]
@@ -259,6 +260,8 @@ class WkwArray:
         with contextlib.ExitStack() as held:
             for idx in sorted(touched):
                 held.enter_context(self._file_lock(idx))
+            # other processes: OS locks that die with their holder
+            held.enter_context(shard_locks.hold(self.path, touched))
             if not self._layout.compress:
                 for offset, data in regions:
                     self._raw_write(offset, data)

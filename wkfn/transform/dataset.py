@@ -10,6 +10,7 @@ from wkfn.errors import (
     InvalidArgumentError,
     InvalidCategoryError,
     LayerExistsError,
+    LayerRenameError,
 )
 from wkfn.plan.ops import DeletePath, MovePath
 from wkfn.spec import lookup
@@ -159,7 +160,9 @@ def rename_layer(spec: DatasetSpec, old: str, new_name: str) -> Change:
     validate_layer_name(new_name)
     layer = lookup.get_layer(spec, old)
     if lookup.has_layer(spec, new_name):
-        raise LayerExistsError(f"layer {new_name!r} already exists in the dataset")
+        raise LayerRenameError(
+            f"cannot rename layer {old!r} to {new_name!r}: that name already exists"
+        )
     prefix = f"./{old}/"
     mags = tuple(
         msgspec.structs.replace(m, path=f"./{new_name}/{m.path[len(prefix) :]}")
