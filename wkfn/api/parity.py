@@ -27,13 +27,8 @@ _SERVER = "provided by the server issue (remote datasets, upload/download)"
 
 NOT_PROVIDED: dict[str, dict[str, str]] = {
     "Dataset": {
-        "download": _SERVER,
-        "get_remote_datasets": _SERVER,
-        "open_remote": _SERVER,
         "publish_to_preliminary_dataset": _SERVER,
         "trigger_dataset_import": _SERVER,
-        "trigger_reload_in_datastore": _SERVER,
-        "upload": _SERVER,
         "fs_copy_dataset": "deprecated in 4.3.3 (copy_dataset already copies files "
         "directly when it can)",
         "write_layer": "not yet: a write-and-downsample convenience; use add_layer, "
