@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from wkfn.api import locations
 from wkfn.api.copying import DatasetCopyMixin
 from wkfn.api.enums import DEFAULT_DATA_FORMAT, parse_data_format
 from wkfn.api.images import DatasetImagesMixin
@@ -128,8 +129,10 @@ class Dataset(DatasetResampleMixin, DatasetCopyMixin, DatasetImagesMixin):
                 f"({remote.redact(str(dataset_path))}); use Dataset.open(url) to "
                 "read it"
             )
-        path = _as_path(dataset_path)
-        # a Path, or a remote.UrlPath for a dataset read over HTTP (Dataset.open);
+        path = locations.dataset_root(dataset_path)
+        locations.check_reachable(path)
+        # a Path, a UPath on an object store (s3://, gs://), or a remote.UrlPath
+        # for a dataset read over HTTP (Dataset.open);
         # typed Any because mixins hand it to local file functions, which are only
         # reached on writable (local) datasets
         self._path: Any = path
@@ -138,7 +141,7 @@ class Dataset(DatasetResampleMixin, DatasetCopyMixin, DatasetImagesMixin):
         self._recorder: Recorder | None = None
         self.executor: Executor | None = None
         parsed = _parse_voxel_size(voxel_size, voxel_size_with_unit, scale)
-        if (path / PROPERTIES_FILE_NAME).exists():
+        if locations.has_dataset(path):
             if exist_ok is _UNSET:
                 warnings.warn(
                     f"Dataset({str(path)!r}) opens the existing dataset because "
@@ -175,9 +178,9 @@ class Dataset(DatasetResampleMixin, DatasetCopyMixin, DatasetImagesMixin):
             raise DatasetNotFoundError(
                 f"cannot open {path} read-only: no {PROPERTIES_FILE_NAME} found"
             )
-        if path.exists() and not path.is_dir():
+        if locations.is_file(path):
             raise NotADirectoryError(f"{path} exists and is not a directory")
-        if path.is_dir() and any(path.iterdir()):
+        if locations.is_nonempty_dir(path):
             raise DatasetExistsError(
                 f"Creation of Dataset at {path} failed, because a non-empty folder "
                 "without datasource-properties.json already exists there"
@@ -189,9 +192,9 @@ class Dataset(DatasetResampleMixin, DatasetCopyMixin, DatasetImagesMixin):
             )
         factor, unit = parsed
         change = ds_transform.create_dataset(
-            name=name or path.absolute().name, voxel_size=factor, unit=unit
+            name=name or locations.name_of(path), voxel_size=factor, unit=unit
         )
-        execute(change.plan, path)
+        execute(change.plan, locations.exec_root(path))
         self._spec = change.spec
 
     # ------------------------------------------------------------------ opening
@@ -213,8 +216,9 @@ class Dataset(DatasetResampleMixin, DatasetCopyMixin, DatasetImagesMixin):
         """
         if remote.is_url(dataset_path):
             return cls._open_remote(remote.UrlPath(str(dataset_path)))
-        path = _as_path(dataset_path)
-        if not (path / PROPERTIES_FILE_NAME).exists():
+        path = locations.dataset_root(dataset_path)
+        locations.check_reachable(path)
+        if not locations.has_dataset(path):
             raise DatasetNotFoundError(
                 f"cannot open dataset {path}: {PROPERTIES_FILE_NAME} file not found"
             )
@@ -254,14 +258,14 @@ class Dataset(DatasetResampleMixin, DatasetCopyMixin, DatasetImagesMixin):
         starting with the creation itself; nothing touches the disk until
         ``recorder.apply()``. Used by declarative planning and dry runs of imports.
         """
-        path = _as_path(dataset_path)
-        if (path / PROPERTIES_FILE_NAME).exists():
+        path = locations.dataset_root(dataset_path)
+        if locations.has_dataset(path):
             raise DatasetExistsError(f"a dataset already exists at {path}")
         parsed = _parse_voxel_size(voxel_size, voxel_size_with_unit, None)
         if parsed is None:
             raise InvalidArgumentError("a planned dataset needs a voxel size")
         change = ds_transform.create_dataset(
-            name=name or path.absolute().name, voxel_size=parsed[0], unit=parsed[1]
+            name=name or locations.name_of(path), voxel_size=parsed[0], unit=parsed[1]
         )
         self = cls.__new__(cls)
         self._path = path
@@ -269,7 +273,7 @@ class Dataset(DatasetResampleMixin, DatasetCopyMixin, DatasetImagesMixin):
         self._layouts = {}
         self.executor = None
         self._spec = change.spec
-        recorder = Recorder(path, None)
+        recorder = Recorder(locations.exec_root(path), None)
         recorder.record(change, {})
         recorder._dataset = self
         self._recorder = recorder
@@ -312,8 +316,11 @@ class Dataset(DatasetResampleMixin, DatasetCopyMixin, DatasetImagesMixin):
                 remote.fetch_properties(self._path),
                 source=remote.properties_source(self._path),
             )
-        data = read_properties_bytes(self._path)
-        return decode_properties(data, source=str(self._path / PROPERTIES_FILE_NAME))
+        root = locations.exec_root(self._path)
+        data = read_properties_bytes(root)
+        return decode_properties(
+            data, source=locations.display(self._path / PROPERTIES_FILE_NAME)
+        )
 
     # ------------------------------------------------------------------ state
     def _check_writable(self) -> None:
@@ -327,11 +334,10 @@ class Dataset(DatasetResampleMixin, DatasetCopyMixin, DatasetImagesMixin):
                 f"The dataset {self._path} is read-only, the changes will not be saved!"
             )
 
-    def _local_path(self) -> Path:
-        """The dataset directory of a local dataset (mutations need one)."""
+    def _local_path(self) -> Any:
+        """Where mutations go: the local directory, or the URL on an object store."""
         self._check_writable()
-        assert isinstance(self._path, Path)
-        return self._path
+        return locations.exec_root(self._path)
 
     def _apply(
         self,

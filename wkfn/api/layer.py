@@ -299,7 +299,7 @@ class Layer(LayerResampleMixin, LayerCopyMixin, LayerExtrasMixin):
     def _read(self, mag: Mag, offset: Vec3, shape: Vec3) -> np.ndarray:
         layer_transform.require_spatial(self._spec)
         path = self._mag_path(mag)
-        if not remote.is_url(path) and not os.path.exists(path):
+        if "://" not in path and not os.path.exists(path):
             return np.zeros((self.num_channels, *shape), dtype=self.dtype_per_channel)
         from wkfn.storage.arrays import open_array
 

@@ -383,6 +383,10 @@ class MagView(View, MagViewCopyMixin):
         from wkfn.storage.remote import UrlPath, is_url
 
         location = self._layer._mag_path(self._mag)
+        if "://" in location and not is_url(location):
+            from wkfn.storage.location import to_upath
+
+            return to_upath(location)  # s3:// or gs://: a UPath, as the reference
         return UrlPath(location) if is_url(location) else Path(location)
 
     def write(

@@ -70,11 +70,30 @@ class Report(msgspec.Struct, frozen=True, kw_only=True):
     seconds: float
 
 
+def _is_url(value: object) -> bool:
+    return "://" in str(value)
+
+
 def resolve_path(root: str | os.PathLike[str], path: str) -> str:
-    """Resolve a path as written in the properties against the dataset root."""
-    if "://" in path or os.path.isabs(path):
+    """Resolve a path as written in the properties against the dataset root.
+
+    A root may be a URL (``s3://bucket/ds``): relative paths then resolve to URLs.
+    """
+    if "://" in path:
+        return path
+    if _is_url(root):
+        from wkfn.storage.location import join
+
+        return join(str(root), path)
+    if os.path.isabs(path):
         return path
     return os.path.normpath(os.path.join(os.fspath(root), path))
+
+
+def _lexists(path: str) -> bool:
+    """A local path (or dangling link) exists; always True for URLs (the delete or
+    move functions there accept a missing source themselves)."""
+    return _is_url(path) or os.path.lexists(path)
 
 
 # ---------------------------------------------------------------- task functions
@@ -119,7 +138,7 @@ def run_delete_path(root: str, op: DeletePath) -> None:
     from wkfn.storage.files import delete_path
 
     target = resolve_path(root, op.path)
-    if os.path.lexists(target):
+    if _lexists(target):
         delete_path(target)
 
 
@@ -128,7 +147,12 @@ def run_move_path(root: str, op: MovePath) -> None:
     from wkfn.storage.files import move_path
 
     source = resolve_path(root, op.source)
-    if os.path.lexists(source):
+    if _is_url(source):
+        from wkfn.storage import objects
+
+        if not objects.exists(source):
+            return  # moved already (a resumed run)
+    if _lexists(source):
         move_path(source, resolve_path(root, op.target))
 
 
@@ -141,7 +165,8 @@ def run_write_properties(root: str, op: WriteProperties) -> None:
     from wkfn.storage.files import write_properties_bytes
     from wkfn.storage.ome import write_group_metadata
 
-    os.makedirs(root, exist_ok=True)
+    if not _is_url(root):
+        os.makedirs(root, exist_ok=True)
     write_group_metadata(root, op.properties)
     data = json.dumps(op.properties, indent=4).encode()
     write_properties_bytes(root, data)
@@ -322,7 +347,7 @@ def _rollback(root: str, created: Sequence[CreateArray]) -> None:
 
     for op in created:
         target = resolve_path(root, op.path)
-        if os.path.lexists(target):
+        if _lexists(target):
             # best effort: the failure itself is what gets reported
             with contextlib.suppress(OSError):
                 delete_path(target)
@@ -357,7 +382,7 @@ def execute(
             was.
     """
     started = time.perf_counter()
-    root_s = os.fspath(Path(root))
+    root_s = str(root).rstrip("/") if _is_url(root) else os.fspath(Path(root))
     pool: Executor = executor if executor is not None else InlineExecutor()
     parallel = not isinstance(pool, InlineExecutor)
     payloads = payloads or {}
@@ -384,7 +409,7 @@ def execute(
             if journal is None:
                 _rollback(root_s, created)
             raise
-        futures = [(task, pool.submit(task.fn, *task.args)) for task in tasks]
+        futures = [(task, _submit(pool, root_s, task)) for task in tasks]
         bytes_total = sum(task.nbytes for task in tasks)
         bytes_done = 0
         failures: dict[str, str] = {}
@@ -422,8 +447,35 @@ def execute(
     )
 
 
+def run_with_storage_options(
+    options: dict[str, dict[str, Any]], fn: Callable[..., Any], *args: Any
+) -> Any:
+    """Run a task after registering the planning process's storage options.
+
+    Worker processes (a process pool, dask workers) then reach a bucket with the
+    endpoint and keys the user gave as ``UPath`` storage options. The options
+    travel with the task only (never in a plan), as the task's arguments do.
+    """
+    from wkfn.storage.location import install_options
+
+    install_options(options)
+    return fn(*args)
+
+
+def _submit(pool: Executor, root: str, task: Task) -> Any:
+    if _is_url(root) and not isinstance(pool, InlineExecutor):
+        from wkfn.storage.location import options_snapshot
+
+        options = options_snapshot()
+        if options:
+            return pool.submit(run_with_storage_options, options, task.fn, *task.args)
+    return pool.submit(task.fn, *task.args)
+
+
 def _sweep_temp_files(root: str, plan: Plan) -> None:
     """Remove temp files an earlier, killed run of this plan may have left behind."""
+    if _is_url(root):
+        return  # object stores take whole objects: nothing is left half-written
     from wkfn.storage.files import (
         remove_stale_atomic_temp_files,
         remove_stale_temp_files,

@@ -30,7 +30,7 @@ import numpy as np
 
 from wkfn.errors import ReadOnlyError, StorageError
 from wkfn.spec.array import ArrayLayout
-from wkfn.storage import remote, tsspec
+from wkfn.storage import location, remote, tsspec
 from wkfn.storage.wkw_array import (
     HEADER_NAME,
     WkwArray,
@@ -111,14 +111,21 @@ class TensorStoreArray:
     """A zarr3 or zarr v2 array opened through tensorstore.
 
     ``path`` may be an http(s) URL (see :mod:`wkfn.storage.remote`): the array is
-    then read through tensorstore's ``http`` kvstore and refuses every write.
+    then read through tensorstore's ``http`` kvstore and refuses every write. An
+    ``s3://`` / ``gs://`` URL is read and written through tensorstore's ``s3`` /
+    ``gcs`` kvstore (see :mod:`wkfn.storage.location`).
     """
 
     def __init__(self, path: str, data_format: str) -> None:
         self.path = path
         self.data_format = data_format
         self.remote = remote.is_url(path)
-        self._meta_path = os.path.join(path, _METADATA_FILE[data_format])
+        self.object_store = location.is_object_url(path)
+        self._meta_path = (
+            location.join(path, _METADATA_FILE[data_format])
+            if self.object_store
+            else os.path.join(path, _METADATA_FILE[data_format])
+        )
         self._lock = threading.Lock()
         self._open()
 
@@ -127,6 +134,11 @@ class TensorStoreArray:
         if self.remote:
             stamp: tuple[int, int, int] | None = (0, 0, 0)
             spec = remote.open_spec(self.path, self.data_format)
+        elif self.object_store:
+            stamp = (0, 0, 0)
+            spec = tsspec.open_spec(
+                self.path, self.data_format, location.kvstore_spec(self.path)
+            )
         else:
             stamp = _metadata_stat(self._meta_path)
             spec = tsspec.open_spec(self.path, self.data_format)
@@ -142,8 +154,10 @@ class TensorStoreArray:
         self._stamp = stamp
 
     def _redact(self, message: str) -> str:
-        """Remote messages lose their tokens (tensorstore echoes its spec)."""
-        return remote.redact(message) if self.remote else message
+        """Messages lose their secrets (tensorstore echoes its spec)."""
+        if self.remote:
+            return remote.redact(message)
+        return location.redact(message) if self.object_store else message
 
     def _check_writable(self) -> None:
         if self.remote:
@@ -160,7 +174,7 @@ class TensorStoreArray:
         self._store = store
         hi = store.domain.exclusive_max
         self._shape: Vec3 = (int(hi[1]), int(hi[2]), int(hi[3]))
-        if self.remote:
+        if self.remote or self.object_store:
             self._layout = _layout_from_spec(self.path, self.data_format, store)
         else:
             self._layout = _layout_from_store(self.path, self.data_format, store)
@@ -171,6 +185,12 @@ class TensorStoreArray:
         return self._layout
 
     def _refresh_if_changed(self) -> bool:
+        if self.object_store:
+            # no cheap stat on an object store: reopen (one GET of the metadata)
+            before = self._shape
+            with self._lock:
+                self._open()
+            return self._shape != before
         stamp = _metadata_stat(self._meta_path)
         if stamp is not None and stamp != self._stamp:
             with self._lock:
@@ -252,10 +272,11 @@ class TensorStoreArray:
                     ).result()
                 except Exception as e:
                     raise StorageError(
-                        f"cannot resize {self.path} to {new}: {e}"
+                        self._redact(f"cannot resize {self.path} to {new}: {e}")
                     ) from e
             self._set_store(store)
-            self._stamp = _metadata_stat(self._meta_path) or self._stamp
+            if not self.object_store:
+                self._stamp = _metadata_stat(self._meta_path) or self._stamp
 
     def write(self, offset: Vec3, data: np.ndarray[Any, Any]) -> None:
         """Write ``(c, x, y, z)`` data; grows the array shape when needed."""
@@ -294,7 +315,9 @@ class TensorStoreArray:
             for fut in in_flight:
                 fut.result()
         except Exception as e:
-            raise StorageError(f"cannot write {self.path} at {offset}: {e}") from e
+            raise StorageError(
+                self._redact(f"cannot write {self.path} at {offset}: {e}")
+            ) from e
 
     def write_many(self, regions: Sequence[Region]) -> None:
         """Apply writes in order, read-modify-writing each touched shard once."""
@@ -343,7 +366,9 @@ class TensorStoreArray:
         except Exception as e:
             if not txn.commit_started:
                 txn.abort()
-            raise StorageError(f"cannot write regions into {self.path}: {e}") from e
+            raise StorageError(
+                self._redact(f"cannot write regions into {self.path}: {e}")
+            ) from e
         STATS["transactions"] += 1
 
     def shard_boxes(self) -> list[Box]:
@@ -354,13 +379,32 @@ class TensorStoreArray:
                 "HTTP offers no directory listing"
             )
         shard = self._layout.shard_shape
-        root = (
-            os.path.join(self.path, "c") if self.data_format == "zarr3" else self.path
-        )
-        return [
-            ((x * shard[0], y * shard[1], z * shard[2]), shard)
-            for x, y, z in _iter_chunk_keys(root)
-        ]
+        if self.object_store:
+            keys = _object_chunk_keys(self.path, self.data_format)
+        else:
+            root = (
+                os.path.join(self.path, "c")
+                if self.data_format == "zarr3"
+                else self.path
+            )
+            keys = _iter_chunk_keys(root)
+        return [((x * shard[0], y * shard[1], z * shard[2]), shard) for x, y, z in keys]
+
+
+def _object_chunk_keys(url: str, data_format: str) -> list[Vec3]:
+    """Chunk keys ``[c/]0/<x>/<y>/<z>`` of an array on an object store."""
+    from wkfn.storage import objects
+
+    prefix = "c/0/" if data_format == "zarr3" else "0/"
+    out: list[Vec3] = []
+    for rel in objects.iter_keys(url):
+        if not rel.startswith(prefix):
+            continue
+        parts = rel[len(prefix) :].split("/")
+        if len(parts) == 3 and all(p.isdigit() for p in parts):
+            out.append((int(parts[0]), int(parts[1]), int(parts[2])))
+    out.sort(key=lambda v: (v[2], v[1], v[0]))
+    return out
 
 
 def _iter_chunk_keys(root: str) -> list[Vec3]:
@@ -460,6 +504,8 @@ def open_array(
     _check_format(data_format)
     if remote.is_url(path):
         return _open_remote(str(path), data_format)
+    if location.is_object_url(path):
+        return _open_object(str(path), data_format)
     key = (os.path.abspath(os.fspath(path)), data_format)
     real = _alias.get(key)
     if real is not None:
@@ -493,8 +539,40 @@ def _open_remote(url: str, data_format: str) -> TensorStoreArray:
     return handle
 
 
+def _refuse_wkw_on_object_store(url: str) -> None:
+    raise StorageError(
+        f"cannot store a wkw array at {location.redact(url)}: wkw needs a local "
+        "filesystem (the reference cannot write it to object storage either); use "
+        "zarr3 (the default) or zarr"
+    )
+
+
+def _open_object(url: str, data_format: str) -> TensorStoreArray:
+    if data_format == "wkw":
+        _refuse_wkw_on_object_store(url)
+    key = (url.rstrip("/"), data_format, "")
+    with _cache_lock:
+        handle = _remote_cache.get(key)
+    if handle is None:
+        if not array_exists(url, data_format):
+            raise StorageError(
+                f"no {data_format} array at {location.redact(url)}"
+            )
+        handle = TensorStoreArray(url.rstrip("/"), data_format)
+        with _cache_lock:
+            _remote_cache[key] = handle
+    return handle
+
+
 def forget(path: str | os.PathLike[str]) -> None:
     """Drop cached handles at or below ``path`` (after delete or move)."""
+    if location.is_object_url(path):
+        root = str(path).rstrip("/")
+        with _cache_lock:
+            for rkey in list(_remote_cache):
+                if rkey[0] == root or rkey[0].startswith(root + "/"):
+                    del _remote_cache[rkey]
+        return
     roots = {os.path.abspath(os.fspath(path)), _resolve(path)}
     with _cache_lock:
         for table in (_cache, _alias):
@@ -514,20 +592,13 @@ def forget(path: str | os.PathLike[str]) -> None:
 
 def create_array(path: str | os.PathLike[str], layout: ArrayLayout) -> None:
     """Create an array (and its parent directories); fails if one exists there."""
-    p = os.fspath(path)
     _check_format(layout.data_format)
+    if location.is_object_url(path):
+        _create_object_array(str(path).rstrip("/"), layout)
+        return
+    p = os.fspath(path)
     _refuse_remote(p, "create an array")
-    if layout.num_channels < 1:
-        raise StorageError(f"num_channels must be >= 1, got {layout.num_channels}")
-    chunk, shard = layout.chunk_shape, layout.shard_shape
-    if min(*chunk, *shard) < 1 or any(s % c for s, c in zip(shard, chunk)):
-        raise StorageError(
-            f"shard shape {shard} must be a multiple of chunk shape {chunk}"
-        )
-    if layout.data_format == "zarr" and chunk != shard:
-        raise StorageError("zarr v2 does not support sharding: shard must equal chunk")
-    if min(layout.shape) < 0:
-        raise StorageError(f"negative array shape {layout.shape}")
+    _check_layout(layout)
     for name in _METADATA_FILE.values():
         if os.path.exists(os.path.join(p, name)):
             raise StorageError(f"an array already exists at {p}")
@@ -544,9 +615,49 @@ def create_array(path: str | os.PathLike[str], layout: ArrayLayout) -> None:
         ) from e
 
 
+def _create_object_array(url: str, layout: ArrayLayout) -> None:
+    """Create a zarr3 / zarr v2 array below an object-store prefix."""
+    from wkfn.storage import objects
+
+    if layout.data_format == "wkw":
+        _refuse_wkw_on_object_store(url)
+    _check_layout(layout)
+    for name in _METADATA_FILE.values():
+        if objects.is_file(location.join(url, name)):
+            raise StorageError(f"an array already exists at {location.redact(url)}")
+    forget(url)
+    spec = tsspec.create_spec(url, layout, location.kvstore_spec(url))
+    try:
+        _ts().open(spec, context=shared_context()).result()
+    except Exception as e:
+        raise StorageError(
+            location.redact(
+                f"cannot create {layout.data_format} array at {url}: {e}"
+            )
+        ) from e
+
+
+def _check_layout(layout: ArrayLayout) -> None:
+    if layout.num_channels < 1:
+        raise StorageError(f"num_channels must be >= 1, got {layout.num_channels}")
+    chunk, shard = layout.chunk_shape, layout.shard_shape
+    if min(*chunk, *shard) < 1 or any(s % c for s, c in zip(shard, chunk)):
+        raise StorageError(
+            f"shard shape {shard} must be a multiple of chunk shape {chunk}"
+        )
+    if layout.data_format == "zarr" and chunk != shard:
+        raise StorageError("zarr v2 does not support sharding: shard must equal chunk")
+    if min(layout.shape) < 0:
+        raise StorageError(f"negative array shape {layout.shape}")
+
+
 def array_exists(path: str | os.PathLike[str], data_format: str) -> bool:
     """True once an array's metadata file is on disk (a bare directory is none)."""
     _check_format(data_format)
+    if location.is_object_url(path):
+        from wkfn.storage import objects
+
+        return objects.is_file(location.join(str(path), _METADATA_FILE[data_format]))
     return os.path.exists(os.path.join(os.fspath(path), _METADATA_FILE[data_format]))
 
 
@@ -558,6 +669,8 @@ def read_layout(path: str | os.PathLike[str], data_format: str) -> ArrayLayout:
     _check_format(data_format)
     if remote.is_url(path):
         return open_array(path, data_format).layout
+    if location.is_object_url(path):
+        return _read_object_layout(str(path), data_format)
     p = os.fspath(path)
     if data_format == "wkw":
         return read_wkw_layout(p)
@@ -572,6 +685,26 @@ def read_layout(path: str | os.PathLike[str], data_format: str) -> ArrayLayout:
         raise StorageError(f"no {data_format} array at {p}") from e
     except (OSError, ValueError, KeyError, TypeError, IndexError) as e:
         raise StorageError(f"cannot read array metadata {meta_file}: {e}") from e
+
+
+def _read_object_layout(url: str, data_format: str) -> ArrayLayout:
+    from wkfn.storage import objects
+
+    if data_format == "wkw":
+        _refuse_wkw_on_object_store(url)
+    meta_url = location.join(url, _METADATA_FILE[data_format])
+    try:
+        meta = json.loads(objects.read_bytes(meta_url))
+    except FileNotFoundError as e:
+        raise StorageError(f"no {data_format} array at {location.redact(url)}") from e
+    try:
+        if data_format == "zarr3":
+            return tsspec.layout_from_zarr3(meta)
+        return tsspec.layout_from_zarr2(meta)
+    except (ValueError, KeyError, TypeError, IndexError) as e:
+        raise StorageError(
+            f"cannot read array metadata {location.redact(meta_url)}: {e}"
+        ) from e
 
 
 def _refuse_remote(path: str, what: str) -> None:
@@ -599,6 +732,12 @@ def shard_boxes_on_disk(path: str | os.PathLike[str], data_format: str) -> list[
 
 def delete_array(path: str | os.PathLike[str]) -> None:
     """Remove an array directory; a symlink is unlinked, never followed."""
+    if location.is_object_url(path):
+        from wkfn.storage import objects
+
+        forget(path)
+        objects.delete_tree(str(path))
+        return
     p = os.fspath(path)
     _refuse_remote(p, "delete")
     forget(p)

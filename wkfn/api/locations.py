@@ -1,0 +1,113 @@
+"""Dataset roots for the facade: local directories or object-store prefixes.
+
+The facade keeps a dataset's root as a ``pathlib.Path`` (local), a ``UPath``
+(``s3://`` / ``gs://``, as the reference's ``Dataset.path`` gives) or a
+:class:`~wkfn.storage.remote.UrlPath` (read-only HTTP). These helpers answer the
+questions the facade asks of a root ("is there a dataset?", "is it an empty
+folder?") for every kind, and check an object-store root before anything is
+written: bucket reachable, credentials accepted, the URL not an object.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from wkfn.storage import location
+from wkfn.storage.files import PROPERTIES_FILE_NAME, properties_exist
+
+
+def is_object_root(path: object) -> bool:
+    """True for an ``s3://`` / ``gs://`` root."""
+    return location.is_object_url(path)
+
+
+def dataset_root(value: object) -> Any:
+    """The root object for a path argument: ``Path`` locally, ``UPath`` on a store.
+
+    Raises:
+        UnsupportedSchemeError, CredentialsInUrlError: see :func:`location.parse`.
+    """
+    loc = location.parse(value)
+    if loc.is_object_store:
+        return location.to_upath(loc.url)
+    if isinstance(value, Path):
+        return value
+    text = os.fspath(value) if not hasattr(value, "storage_options") else loc.url  # type: ignore[arg-type]
+    if len(text) > 1:
+        text = text.rstrip("/")
+    return Path(text)
+
+
+def url_of(path: object) -> str:
+    """The canonical URL of an object-store root (what plans and tasks carry)."""
+    return location.parse(path).url
+
+
+def exec_root(path: Any) -> Any:
+    """What the executor gets: the URL string on a store, the path otherwise."""
+    return url_of(path) if is_object_root(path) else path
+
+
+def check_reachable(path: object) -> None:
+    """Before writing to a store: bucket exists, credentials work, not an object."""
+    if is_object_root(path):
+        from wkfn.storage import objects
+
+        url = url_of(path)
+        objects.check_bucket(url)
+        objects.require_prefix(url)
+
+
+def has_dataset(path: Any) -> bool:
+    """True if a ``datasource-properties.json`` lies at the root."""
+    if is_object_root(path):
+        return properties_exist(url_of(path))
+    return bool((Path(path) / PROPERTIES_FILE_NAME).exists())
+
+
+def is_file(path: Any) -> bool:
+    """The root names a file (an object on a store), not a directory."""
+    if is_object_root(path):
+        from wkfn.storage import objects
+
+        return objects.is_file(url_of(path))
+    p = Path(path)
+    return p.exists() and not p.is_dir()
+
+
+def is_nonempty_dir(path: Any) -> bool:
+    """The root holds anything (objects below the prefix on a store)."""
+    if is_object_root(path):
+        from wkfn.storage import objects
+
+        return objects.is_dir(url_of(path))
+    p = Path(path)
+    return p.is_dir() and any(p.iterdir())
+
+
+def name_of(path: Any) -> str:
+    """The last component of the root (the default dataset name)."""
+    if is_object_root(path):
+        return location.parse(path).name
+    return Path(path).absolute().name
+
+
+def display(path: Any) -> str:
+    """How messages name the root (secrets redacted)."""
+    return location.redact(str(path))
+
+
+__all__ = [
+    "check_reachable",
+    "dataset_root",
+    "display",
+    "exec_root",
+    "has_dataset",
+    "is_file",
+    "is_nonempty_dir",
+    "is_object_root",
+    "name_of",
+    "url_of",
+]
