@@ -108,6 +108,9 @@ def _as_layer(foreign: object) -> Layer:
 
     if isinstance(foreign, Layer):
         return foreign
+    if "://" in str(foreign):  # s3://bucket/ds/layer (or a UPath of it)
+        url = str(foreign).rstrip("/")
+        return Dataset.open(posixpath.dirname(url)).get_layer(posixpath.basename(url))
     if isinstance(foreign, str | os.PathLike):
         path = Path(os.fspath(foreign).rstrip("/") or "/")
         return Dataset.open(path.parent).get_layer(path.name)
@@ -122,7 +125,7 @@ def _source_mag(layer: Layer, mag: Mag, *, absolute: bool = True) -> SourceMag:
     spec = lookup.get_mag(layer._spec, mag.to_tuple())
     rel = lookup.resolve_mag_path(layer.name, spec)
     path = layer._mag_path(mag)
-    if absolute and not remote.is_url(path):
+    if absolute and "://" not in path:
         path = os.path.abspath(path)
     layout = layer._layout(mag)
     try:
@@ -141,8 +144,8 @@ def _source_layer(layer: Layer, *, with_mags: bool = True) -> SourceLayer:
     from wkfn.geometry import Mag
 
     path = layer.dataset.path
-    # a dataset read over HTTP keeps its URL (copies of it decode and re-encode)
-    root = str(path) if remote.is_url(path) else os.path.abspath(path)
+    # a dataset read over HTTP or on a store keeps its URL (copies decode/encode)
+    root = str(path) if "://" in str(path) else os.path.abspath(path)
     mags: tuple[SourceMag, ...] = ()
     if with_mags:
         mags = tuple(_source_mag(layer, Mag(m.mag)) for m in layer._spec.mags)
@@ -161,13 +164,16 @@ def _ref_mag_paths(
     from wkfn.geometry import Mag
 
     out: dict[Vec3, str] = {}
-    base = os.path.realpath(target_root)
     for m in layer._spec.mags:
         rel = lookup.resolve_mag_path(layer.name, m)
         location = layer._mag_path(Mag(m.mag))
-        if remote.is_url(location):
+        if "://" in location:
             out[m.mag] = location  # a URL stays a URL, relative to nothing
             continue
+        if "://" in str(target_root):  # a store cannot point relative to a disk
+            out[m.mag] = os.path.realpath(location)
+            continue
+        base = os.path.realpath(target_root)
         real = os.path.realpath(resolve_path(layer.dataset.path, rel))
         out[m.mag] = os.path.relpath(real, base) if make_relative else real
     return out
@@ -245,8 +251,29 @@ def _apply(ds: Dataset, change: Change, executor: Executor | None = None) -> Non
     ds._spec = change.spec
 
 
-def _new_target(path: PathLike, exists_ok: bool) -> tuple[Path, bool]:
-    """(path, exists): refuse a non-empty directory that is not a dataset."""
+def _new_target(path: PathLike, exists_ok: bool) -> tuple[Any, bool]:
+    """(path, exists): refuse a non-empty directory that is not a dataset.
+
+    An ``s3://`` / ``gs://`` target gives a ``UPath`` (checked: bucket reachable).
+    """
+    from wkfn.api import locations
+
+    if locations.is_object_root(path):
+        root = locations.dataset_root(path)
+        locations.check_reachable(root)
+        if locations.has_dataset(root):
+            if not exists_ok:
+                raise DatasetExistsError(
+                    f"cannot copy to {root}: a dataset exists there "
+                    "(pass exists_ok=True)"
+                )
+            return root, True
+        if locations.is_nonempty_dir(root):
+            raise DatasetExistsError(
+                f"cannot copy to {root}: objects exist below it and it is not a "
+                "dataset"
+            )
+        return root, False
     target = Path(os.fspath(path).rstrip("/") or "/")
     if (target / PROPERTIES).exists():
         if not exists_ok:
@@ -363,11 +390,12 @@ class DatasetCopyMixin:
             for layer_name, layer in me.layers.items()
             if layer_name not in ignore
         ]
-        target = Path(os.fspath(new_dataset_path).rstrip("/") or "/")
+        from wkfn.api import locations
+
         return copy_transform.copy_dataset(
             me._spec,
             sources,
-            name=name or target.absolute().name,
+            name=name or locations.name_of(locations.dataset_root(new_dataset_path)),
             voxel_size=None if parsed is None else parsed[0],
             unit=None if parsed is None else parsed[1],
             options=options,
@@ -445,8 +473,13 @@ class DatasetCopyMixin:
             block_len=block_len,
             file_len=file_len,
         )
-        created = not target.exists()
-        root = target.absolute()
+        from wkfn.api import locations
+
+        created = not locations.is_nonempty_dir(target)
+        root = locations.exec_root(target)
+        if not locations.is_object_root(target):
+            created = not target.exists()
+            root = target.absolute()
         try:
             _run(root, change, executor if executor is not None else me.executor)
         except BaseException:
@@ -647,9 +680,18 @@ class DatasetCopyMixin:
         me = _as_dataset(self)
         me._check_writable()
         layer = _as_layer(foreign_layer)
-        if not remote.is_url(layer.dataset.path) and os.path.realpath(
-            layer.dataset.path
-        ) == os.path.realpath(me.path):
+        theirs, mine = str(layer.dataset.path), str(me.path)
+        if ("://" in theirs or "://" in mine) and theirs.rstrip("/") == mine.rstrip(
+            "/"
+        ):
+            raise InvalidArgumentError(
+                "cannot add a layer of the same dataset as a reference"
+            )
+        if (
+            "://" not in theirs
+            and "://" not in mine
+            and os.path.realpath(theirs) == os.path.realpath(mine)
+        ):
             raise InvalidArgumentError(
                 "cannot add a layer of the same dataset as a reference"
             )

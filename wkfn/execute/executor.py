@@ -81,12 +81,12 @@ def resolve_path(root: str | os.PathLike[str], path: str) -> str:
     """
     if "://" in path:
         return path
+    if os.path.isabs(path):
+        return path  # a local file outside the dataset (a copy's source)
     if _is_url(root):
         from wkfn.storage.location import join
 
         return join(str(root), path)
-    if os.path.isabs(path):
-        return path
     return os.path.normpath(os.path.join(os.fspath(root), path))
 
 
@@ -386,6 +386,10 @@ def execute(
     pool: Executor = executor if executor is not None else InlineExecutor()
     parallel = not isinstance(pool, InlineExecutor)
     payloads = payloads or {}
+    if _is_url(root_s):
+        from wkfn.execute.store_checks import check_plan_for_store
+
+        check_plan_for_store(plan, root_s)
     done_keys: set[str] = journal.finished() if journal is not None else set()
     resuming = journal.begin() if journal is not None else False
     if journal is not None:

@@ -233,6 +233,8 @@ def copy_tree(source: str, target: str) -> None:
     if not is_object_url(source):
         import os
 
+        if not os.path.exists(source):
+            raise LocationError(f"cannot copy {source}: it does not exist", url=source)
         if os.path.isdir(source):
             for dirpath, _dirs, files in os.walk(source):
                 for name in files:
@@ -247,8 +249,26 @@ def copy_tree(source: str, target: str) -> None:
     if is_file(source):
         write_bytes(target, read_bytes(source))
         return
-    for rel in iter_keys(source):
+    keys = list(iter_keys(source))
+    if not keys:
+        raise LocationError(
+            f"cannot copy {redact(source)}: nothing exists there", url=redact(source)
+        )
+    for rel in keys:
         write_bytes(f"{target}/{rel}", read_bytes(f"{source}/{rel}"))
+
+
+def server_side_copy(source: str, target: str, keys: list[str]) -> None:
+    """Copy the objects ``source/<key>`` to ``target/<key>`` inside one store
+    (S3 CopyObject: no bytes through this process)."""
+    fs = filesystem(source)
+    src = object_path(source).rstrip("/")
+    dst = object_path(target).rstrip("/")
+    _call(
+        target,
+        "copy to",
+        lambda: fs.copy([f"{src}/{k}" for k in keys], [f"{dst}/{k}" for k in keys]),
+    )
 
 
 def require_prefix(url: str) -> None:
