@@ -32,11 +32,12 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
+import atexit
 import hashlib
 import os
 import posixpath
 import re
+import shutil
 import tempfile
 import threading
 import urllib.parse
@@ -399,7 +400,12 @@ def _credentials_file(key: str, secret: str, token: str | None) -> str:
             lines.append(f"aws_session_token = {token}")
         with os.fdopen(fd, "w") as f:
             f.write("\n".join(lines) + "\n")
+        # the AWS profile parser also wants a config file to exist
+        with open(os.path.join(directory, "config"), "w") as f:
+            f.write("[default]\n")
         _cred_files[digest] = path
+        if len(_cred_files) == 1:
+            atexit.register(reset_caches)
         return path
 
 
@@ -411,7 +417,12 @@ def _aws_credentials(url: str) -> JsonDict:
     if key and secret:
         token = opts.get("token") or opts.get("session_token")
         path = _credentials_file(str(key), str(secret), token and str(token))
-        return {"type": "profile", "profile": "wkfn", "credentials_file": path}
+        return {
+            "type": "profile",
+            "profile": "wkfn",
+            "credentials_file": path,
+            "config_file": os.path.join(os.path.dirname(path), "config"),
+        }
     if os.environ.get("AWS_ACCESS_KEY_ID") and os.environ.get("AWS_SECRET_ACCESS_KEY"):
         return {"type": "environment"}
     return {"type": "default"}
@@ -522,9 +533,9 @@ def reset_caches() -> None:
     """Forget cached filesystems (after the environment's credentials changed)."""
     with _fs_lock:
         _fs_cache.clear()
-    with _cred_lock, contextlib.suppress(OSError):
+    with _cred_lock:
         for path in _cred_files.values():
-            os.unlink(path)
+            shutil.rmtree(os.path.dirname(path), ignore_errors=True)
         _cred_files.clear()
 
 
