@@ -1,9 +1,10 @@
 """Copying a directory to, from or within an object store (the CopyTree op there).
 
-A mag array is copied through tensorstore, shard by shard (decoded and encoded
-with the same layout, so codecs and chunking stay as they are): array data on a
-store is only ever read and written by tensorstore's kvstores, never as fsspec byte
-copies. Anything else (attachments, group files) is copied object by object.
+A mag array (same layout on both sides, that is what a CopyTree op means) is
+copied key by key through tensorstore's kvstores (file, s3, gcs): the stored
+shard bytes are the copy, nothing is decoded. Array data on a store is only ever
+read and written by tensorstore, never by fsspec. Anything else (attachments,
+group files) is copied object by object through fsspec.
 
 An object store has no rename, so the local "copy to a temporary sibling, then
 rename" cannot be used; instead the target's properties entry is what makes the
@@ -14,14 +15,12 @@ again over a partial target (every shard write is a whole-object PUT).
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
-
 from wkfn.errors import StorageError
 from wkfn.storage import location
 
 _ARRAY_FILES = (("zarr.json", "zarr3"), (".zarray", "zarr"), ("header.wkw", "wkw"))
 COPY_THREADS = 4
-"""Shards copied concurrently (each a GET and a PUT of one shard)."""
+"""Bounds the shard writes in flight (x4) while copying an array's keys."""
 
 
 def _has_file(path: str, name: str) -> bool:
@@ -42,49 +41,63 @@ def array_format(path: str) -> str | None:
     return None
 
 
-def copy_array(source: str, target: str, data_format: str) -> None:
-    """Copy one mag array with its layout, shard by shard, through tensorstore."""
-    from wkfn.storage.arrays import array_exists, create_array, open_array, read_layout
+def _kvstore(path: str) -> dict[str, object]:
+    if location.is_object_url(path):
+        return location.kvstore_spec(path)
+    from wkfn.storage import tsspec
 
-    if data_format == "wkw" and location.is_object_url(target):
+    return tsspec.kvstore_spec(path)
+
+
+def copy_array(source: str, target: str, data_format: str) -> None:
+    """Copy one mag array as it is stored: every key (metadata and shard objects)
+    read from the source kvstore and written to the target kvstore by tensorstore.
+
+    The layout is unchanged, so the stored bytes are the copy (nothing decoded or
+    re-encoded); ``COPY_THREADS`` keys are in flight at a time.
+    """
+    import tensorstore as ts
+
+    from wkfn.storage.arrays import forget, shared_context
+    from wkfn.storage.files import TEMP_SUFFIX
+
+    if data_format == "wkw":
         raise StorageError(
             f"cannot copy the wkw array {location.redact(source)} to "
             f"{location.redact(target)}: wkw needs a local filesystem; convert it "
             "to zarr3 (data_format='zarr3')"
         )
-    layout = read_layout(source, data_format)
-    if not array_exists(target, data_format):
-        create_array(target, layout)
-    src = open_array(source, data_format)
-    dst = open_array(target, data_format)
+    forget(target)
     try:
-        boxes = src.shard_boxes()  # type: ignore[union-attr]
-    except StorageError:
-        shard = layout.shard_shape
-        boxes = [
-            ((x, y, z), shard)
-            for x in range(0, layout.shape[0], shard[0])
-            for y in range(0, layout.shape[1], shard[1])
-            for z in range(0, layout.shape[2], shard[2])
+        src = ts.KvStore.open(_kvstore(source), context=shared_context()).result()
+        dst = ts.KvStore.open(_kvstore(target), context=shared_context()).result()
+        keys = [
+            k.decode()
+            for k in src.list().result()
+            if not k.decode().endswith(TEMP_SUFFIX)
         ]
-
-    shape = src.layout.shape
-
-    def one(box: tuple[tuple[int, int, int], tuple[int, int, int]]) -> None:
-        offset, full = box
-        size = (
-            min(full[0], shape[0] - offset[0]),
-            min(full[1], shape[1] - offset[1]),
-            min(full[2], shape[2] - offset[2]),
-        )
-        if min(size) <= 0:
-            return
-        data = src.read(offset, size)
-        if data.any():
-            dst.write(offset, data)
-
-    with ThreadPoolExecutor(COPY_THREADS) as pool:
-        list(pool.map(one, boxes))
+        # metadata last: a reader never finds zarr.json before the chunks it lists
+        meta = {"zarr.json", ".zarray", ".zattrs"}
+        ordered = sorted(keys, key=lambda k: (k in meta, k))
+        pending: list[object] = []
+        for key in ordered:
+            if key in meta:
+                for fut in pending:
+                    fut.result()  # type: ignore[attr-defined]
+                pending = []
+            value = src.read(key).result().value
+            pending.append(dst.write(key, value))
+            if len(pending) >= COPY_THREADS * 4:
+                pending.pop(0).result()  # type: ignore[attr-defined]
+        for fut in pending:
+            fut.result()  # type: ignore[attr-defined]
+    except StorageError:
+        raise
+    except Exception as e:
+        raise StorageError(
+            location.redact(f"cannot copy the array {source} to {target}: {e}")
+        ) from e
+    forget(target)
 
 
 def copy_tree_across(source: str, target: str) -> None:
