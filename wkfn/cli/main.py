@@ -113,7 +113,7 @@ def _print_plan(plan: Any) -> None:
 def plan_cmd(
     spec: Annotated[Path, typer.Argument(help="declaration file (.toml or .json)")],
     dataset: Annotated[
-        Path | None, typer.Option("--dataset", help="dataset directory")
+        str | None, typer.Option("--dataset", help="dataset directory or s3:// URL")
     ] = None,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="save the plan to this directory")
@@ -124,7 +124,7 @@ def plan_cmd(
     from wkfn.execute.saved import save_plan
 
     decl = load_declaration(spec)
-    target = dataset or spec.with_suffix("")
+    target = dataset or str(spec.with_suffix(""))
     recorder = plan_declaration(decl, target, base_dir=spec.parent, source=str(spec))
     _print_plan(recorder.plan)
     if json_out is not None:
@@ -139,7 +139,7 @@ def apply_cmd(
         Path, typer.Argument(help="a saved plan directory or a declaration file")
     ],
     dataset: Annotated[
-        Path | None, typer.Option("--dataset", help="dataset directory")
+        str | None, typer.Option("--dataset", help="dataset directory or s3:// URL")
     ] = None,
     executor: ExecutorOpt = "threads",
     jobs: JobsOpt = None,
@@ -158,7 +158,7 @@ def apply_cmd(
         from wkfn.declare.planner import load_declaration, plan_declaration
 
         decl = load_declaration(plan_or_spec)
-        target = dataset or plan_or_spec.with_suffix("")
+        target = dataset or str(plan_or_spec.with_suffix(""))
         recorder = plan_declaration(
             decl, target, base_dir=plan_or_spec.parent, source=str(plan_or_spec)
         )
@@ -207,10 +207,13 @@ def info_cmd(path: str | os.PathLike[str]) -> None:
     from wkfn.plan.summary import _human
     from wkfn.storage.remote import is_url
 
+    from wkfn.storage.location import is_object_url, redact
+
     remote = is_url(path)
-    ds = Dataset.open(path if remote else Path(path), read_only=True)
+    on_store = is_object_url(path)
+    ds = Dataset.open(path if remote or on_store else Path(path), read_only=True)
     unit = ds.voxel_size_with_unit
-    typer.echo(f"dataset {ds.name!r} at {ds.path}")
+    typer.echo(f"dataset {ds.name!r} at {redact(str(ds.path))}")
     typer.echo(f"voxel size {tuple(unit.factor)} {unit.unit.value}")
     for name, layer in ds.layers.items():
         bbox = layer.bounding_box
@@ -237,13 +240,21 @@ def info_cmd(path: str | os.PathLike[str]) -> None:
             if remote:  # HTTP has no directory listing to sum sizes over
                 typer.echo(f"  mag {mag.to_layer_name()}: {layout} (remote)")
                 continue
+            if on_store:
+                from wkfn.storage import objects
+
+                size = _human(objects.total_size(str(view.path)))
+                typer.echo(f"  mag {mag.to_layer_name()}: {layout}, {size} stored")
+                continue
             size = _human(_dir_size(Path(view.path)))
             typer.echo(f"  mag {mag.to_layer_name()}: {layout}, {size} on disk")
 
 
 @app.command("check")
 @user_errors
-def check_cmd(path: Annotated[Path, typer.Argument(help="dataset directory")]) -> None:
+def check_cmd(
+    path: Annotated[str, typer.Argument(help="dataset directory or s3:// URL")],
+) -> None:
     """Validate a dataset: properties, arrays present and matching, OME metadata."""
     from wkfn.cli.checks import check_dataset_on_disk
 
@@ -252,7 +263,9 @@ def check_cmd(path: Annotated[Path, typer.Argument(help="dataset directory")]) -
         typer.echo(f"problem: {problem}")
     if problems:
         raise typer.Exit(1)
-    typer.echo(f"{path}: ok")
+    from wkfn.storage.location import redact
+
+    typer.echo(f"{redact(path)}: ok")
 
 
 @app.command("check-equality")

@@ -52,9 +52,11 @@ def plan_declaration(
             declaration file's directory).
         source: the declaration's file name, for error messages.
     """
-    path = Path(dataset_path)
+    from wkfn.api.locations import dataset_root, has_dataset
+
+    path = dataset_root(dataset_path)
     voxel = VoxelSize(decl.voxel_size, length_unit_from_str(decl.unit))
-    if (path / PROPERTIES_FILE_NAME).exists():
+    if has_dataset(path):
         ds = Dataset.open(path)
         if ds.voxel_size_with_unit.to_nanometer() != voxel.to_nanometer():
             raise DeclarationError(

@@ -199,6 +199,21 @@ def iter_keys(url: str, *, limit: int | None = None) -> Iterator[str]:
             return
 
 
+def total_size(url: str) -> int:
+    """Bytes stored below ``url/`` (one listing)."""
+    fs = filesystem(url)
+    prefix = object_path(url).rstrip("/") + "/"
+
+    def du() -> int:
+        try:
+            found = fs.find(prefix, detail=True)
+        except FileNotFoundError:
+            return 0
+        return sum(int(info.get("size") or 0) for info in found.values())
+
+    return _call(url, "list", du)
+
+
 def list_dir(url: str) -> list[str]:
     """Names directly below ``url/`` (objects and common prefixes)."""
     fs = filesystem(url)
