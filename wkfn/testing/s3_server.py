@@ -25,6 +25,8 @@ from types import TracebackType
 TEST_KEY_ID = "wkfn-test-key"
 TEST_SECRET = "wkfn-test-secret"
 TEST_REGION = "us-east-1"
+AUTH_SETUP_ACTIONS = 5
+"""Requests :meth:`LocalS3Server.create_users` makes before auth is enforced."""
 
 
 def _free_port() -> int:
@@ -47,8 +49,9 @@ class LocalS3Server:
         """Start the server and wait until it answers HTTP."""
         env = dict(os.environ)
         if self.auth:
-            # every request is authenticated (after the first N setup requests)
-            env["INITIAL_NO_AUTH_ACTION_COUNT"] = "0"
+            # every request is authenticated, after the setup requests of
+            # :meth:`create_users` (which make the users that can authenticate)
+            env["INITIAL_NO_AUTH_ACTION_COUNT"] = str(AUTH_SETUP_ACTIONS)
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
             stdout=subprocess.DEVNULL,
@@ -106,18 +109,52 @@ class LocalS3Server:
             "AWS_REGION": TEST_REGION,
         }
 
-    def create_bucket(self, name: str) -> None:
-        """Create a bucket (with the credentials in :meth:`env`)."""
+    def create_bucket(
+        self, name: str, key: str = TEST_KEY_ID, secret: str = TEST_SECRET
+    ) -> None:
+        """Create a bucket (with the credentials in :meth:`env` by default)."""
         import boto3
 
         client = boto3.client(
             "s3",
             endpoint_url=self.endpoint,
-            aws_access_key_id=TEST_KEY_ID,
-            aws_secret_access_key=TEST_SECRET,
+            aws_access_key_id=key,
+            aws_secret_access_key=secret,
             region_name=TEST_REGION,
         )
         client.create_bucket(Bucket=name)
+
+    def create_users(self) -> dict[str, tuple[str, str]]:
+        """On an ``auth=True`` server: an ``admin`` user allowed everything and a
+        ``denied`` user allowed nothing; returns ``{name: (key id, secret)}``.
+
+        Must be the first requests to the server (they run before auth is on).
+        """
+        import json
+
+        import boto3
+
+        iam = boto3.client(
+            "iam",
+            endpoint_url=self.endpoint,
+            region_name=TEST_REGION,
+            aws_access_key_id="setup",
+            aws_secret_access_key="setup",
+        )
+        allow_all = {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+        }
+        iam.create_user(UserName="admin")
+        iam.put_user_policy(
+            UserName="admin", PolicyName="all", PolicyDocument=json.dumps(allow_all)
+        )
+        iam.create_user(UserName="denied")
+        out: dict[str, tuple[str, str]] = {}
+        for user in ("admin", "denied"):
+            key = iam.create_access_key(UserName=user)["AccessKey"]
+            out[user] = (key["AccessKeyId"], key["SecretAccessKey"])
+        return out
 
 
 __all__ = ["TEST_KEY_ID", "TEST_REGION", "TEST_SECRET", "LocalS3Server"]
