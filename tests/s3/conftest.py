@@ -16,8 +16,8 @@ import pytest
 pytest.importorskip("moto")
 pytest.importorskip("s3fs")
 
-from wkfn.storage import location  # noqa: E402
-from wkfn.testing.s3_server import LocalS3Server  # noqa: E402
+from wkfn.storage import location
+from wkfn.testing.s3_server import LocalS3Server
 
 _counter = itertools.count()
 

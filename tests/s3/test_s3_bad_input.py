@@ -30,8 +30,9 @@ def auth_server() -> Iterator[tuple[LocalS3Server, dict[str, tuple[str, str]]]]:
         yield server, users
 
 
-def _use(monkeypatch: pytest.MonkeyPatch, server: LocalS3Server, key: str,
-         secret: str) -> None:
+def _use(
+    monkeypatch: pytest.MonkeyPatch, server: LocalS3Server, key: str, secret: str
+) -> None:
     monkeypatch.setenv("S3_ENDPOINT_URL", server.endpoint)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", key)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret)
@@ -70,7 +71,7 @@ def test_missing_bucket(s3_env: dict[str, str], tmp_path: Path) -> None:
 
 def test_url_that_is_a_file_or_not_a_dataset(bucket: str) -> None:
     objects.write_bytes(f"{bucket}/notes.txt", b"hello")
-    with pytest.raises(NotADirectoryLocationError, match="notes.txt"):
+    with pytest.raises(NotADirectoryLocationError, match=r"notes\.txt"):
         wk.Dataset(f"{bucket}/notes.txt", voxel_size=(1, 1, 1))
     with pytest.raises(NotADirectoryError):
         wk.Dataset.open(f"{bucket}/notes.txt")
@@ -107,8 +108,12 @@ def test_no_credentials(
 ) -> None:
     server, _ = auth_server
     monkeypatch.setenv("S3_ENDPOINT_URL", server.endpoint)
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                 "AWS_PROFILE"):
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))

@@ -80,8 +80,15 @@ def test_cli_on_a_bucket(tmp_path: Path, bucket: str, s3_env: dict[str, str]) ->
     raw = wk.Dataset.open(f"{bucket}/raw")
     for mag in coarser:
         raw.get_layer("color").delete_mag(mag)
-    run("downsample", f"{bucket}/raw", "--coarsest-mag", "4",
-        "--sampling-mode", "isotropic", cwd=tmp_path)
+    run(
+        "downsample",
+        f"{bucket}/raw",
+        "--coarsest-mag",
+        "4",
+        "--sampling-mode",
+        "isotropic",
+        cwd=tmp_path,
+    )
     run("compress", f"{bucket}/raw", cwd=tmp_path)
     again_raw = wk.Dataset.open(f"{bucket}/raw").get_layer("color")
     assert sorted(again_raw.mags) == sorted(local.mags)
@@ -91,7 +98,14 @@ def test_cli_on_a_bucket(tmp_path: Path, bucket: str, s3_env: dict[str, str]) ->
             again_raw.get_mag(mag).read(), local.get_mag(mag).read()
         )
     # the converter writes into a bucket too
-    run("convert", "slices", f"{bucket}/converted", "--voxel-size", "1,1,1",
-        "--no-downsample", cwd=tmp_path)
+    run(
+        "convert",
+        "slices",
+        f"{bucket}/converted",
+        "--voxel-size",
+        "1,1,1",
+        "--no-downsample",
+        cwd=tmp_path,
+    )
     conv = wk.Dataset.open(f"{bucket}/converted")
     assert conv.get_layer("color").bounding_box.size.to_tuple()[2] == 20

@@ -70,8 +70,13 @@ def test_zarr2_and_upath_with_storage_options(
     )
     data = _data((40, 30, 20), seed=3)
     ds = wk.Dataset(path, voxel_size=(1, 1, 1))
-    layer = ds.add_layer("seg", wk.SEGMENTATION_CATEGORY, dtype_per_channel="uint8",
-                         data_format="zarr", largest_segment_id=255)
+    layer = ds.add_layer(
+        "seg",
+        wk.SEGMENTATION_CATEGORY,
+        dtype_per_channel="uint8",
+        data_format="zarr",
+        largest_segment_id=255,
+    )
     layer.add_mag(1).write(data, absolute_offset=(0, 0, 0), allow_resize=True)
     back = wk.Dataset.open(path)
     np.testing.assert_array_equal(back.get_layer("seg").get_mag(1).read()[0], data)
@@ -162,6 +167,27 @@ def test_wkw_is_refused_before_anything_is_written(bucket: str) -> None:
     with pytest.raises(wk.errors.StorageError, match="wkw needs a local filesystem"):
         ds.add_layer("color", "color", data_format="wkw")
     assert objects.read_bytes(f"{bucket}/w/datasource-properties.json") == before
-    assert sorted(objects.iter_keys(f"{bucket}/w")) == [
-        "datasource-properties.json"
-    ]
+    assert sorted(objects.iter_keys(f"{bucket}/w")) == ["datasource-properties.json"]
+
+
+def test_from_images_into_bucket_and_mag_as_ref_by_url(
+    tmp_path: Path, bucket: str
+) -> None:
+    tifffile = pytest.importorskip("tifffile")
+    (tmp_path / "slices").mkdir()
+    for z in range(8):
+        tifffile.imwrite(
+            tmp_path / "slices" / f"{z}.tif", np.full((32, 48), z, np.uint8)
+        )
+    ds = wk.Dataset.from_images(
+        tmp_path / "slices", f"{bucket}/imported", voxel_size=(1, 1, 1)
+    )
+    (name,) = ds.layers
+    data = ds.get_layer(name).get_mag(1).read()
+    assert data.shape == (1, 48, 32, 8) and int(data[0, 0, 0, 7]) == 7
+    other = wk.Dataset(f"{bucket}/other", voxel_size=(1, 1, 1))
+    other.add_layer("color", "color").add_mag_as_ref(f"{bucket}/imported/{name}/1")
+    view = wk.Dataset.open(f"{bucket}/other").get_layer("color").get_mag(1)
+    assert str(view.path) == f"{bucket}/imported/{name}/1"
+    assert view.read_only
+    np.testing.assert_array_equal(view.read(), data)

@@ -77,7 +77,8 @@ def test_reference_and_wkfn_read_each_other_in_bucket(
         ep = os.environ["S3_ENDPOINT_URL"]
         theirs = wk.Dataset.open(UPath(P["url"] + "/by_wkfn", endpoint_url=ep))
         tl = theirs.get_layer("color")
-        read = {str(m): int(v.read().astype("uint64").sum()) for m, v in tl.mags.items()}
+        read = {str(m): int(v.read().astype("uint64").sum())
+                for m, v in tl.mags.items()}
         ds = wk.Dataset(UPath(P["url"] + "/by_ref", endpoint_url=ep),
                         voxel_size=(11.2, 11.2, 25))
         layer = ds.add_layer("color", wk.COLOR_CATEGORY, dtype_per_channel="uint8")

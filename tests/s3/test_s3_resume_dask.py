@@ -61,9 +61,9 @@ def clone(source: str, target: str) -> None:
     objects.server_side_copy(source, target, list(objects.iter_keys(source)))
 
 
-def run_apply(url: str, plan_dir: Path, kill_at: int = -1, mode: str = "never") -> (
-    subprocess.CompletedProcess[str]
-):
+def run_apply(
+    url: str, plan_dir: Path, kill_at: int = -1, mode: str = "never"
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", APPLY_SCRIPT, url, str(plan_dir), str(kill_at), mode],
         capture_output=True,

@@ -36,7 +36,6 @@ from wkfn.plan.ops import CopyRegion, CopyTree, CreateArray, LinkPath
 from wkfn.plan.plan import Plan
 from wkfn.spec import lookup
 from wkfn.spec.names import validate_layer_name
-from wkfn.storage import remote
 from wkfn.transform import copy as copy_transform
 from wkfn.transform.change import Change
 from wkfn.transform.copy import CopyOptions, SourceLayer, SourceMag
@@ -181,7 +180,7 @@ def _ref_mag_paths(
 
 def _absolute_location(path: str) -> str:
     """A URL as it is; a local path absolute and symlink-free."""
-    return path if remote.is_url(path) else os.path.realpath(path)
+    return path if "://" in path else os.path.realpath(path)
 
 
 def _region_ops(plan: Plan) -> int:
@@ -270,8 +269,7 @@ def _new_target(path: PathLike, exists_ok: bool) -> tuple[Any, bool]:
             return root, True
         if locations.is_nonempty_dir(root):
             raise DatasetExistsError(
-                f"cannot copy to {root}: objects exist below it and it is not a "
-                "dataset"
+                f"cannot copy to {root}: objects exist below it and it is not a dataset"
             )
         return root, False
     target = Path(os.fspath(path).rstrip("/") or "/")
@@ -971,6 +969,11 @@ def _as_mag_view(value: Any) -> MagView:
 
     if isinstance(value, MagView):
         return value
+    if "://" in str(value):  # s3://bucket/ds/layer/mag (or a UPath of it)
+        from wkfn.geometry import Mag
+
+        url = str(value).rstrip("/")
+        return _as_layer(posixpath.dirname(url)).get_mag(Mag(posixpath.basename(url)))
     if isinstance(value, str | os.PathLike):
         path = Path(os.fspath(value).rstrip("/"))
         layer = _as_layer(path.parent)

@@ -597,7 +597,7 @@ class DatasetImagesMixin:
         """
         from natsort import natsort_keygen
 
-        from wkfn.api.dataset import Dataset, _as_path, _parse_voxel_size
+        from wkfn.api.dataset import Dataset, _parse_voxel_size
 
         parsed = _parse_voxel_size(voxel_size, voxel_size_with_unit, None)
         if parsed is None:
@@ -692,13 +692,19 @@ class DatasetImagesMixin:
                 f"max_layers={max_layers}",
                 path=src,
             )
-        out = _as_path(output_path)
+        from wkfn.api import locations
+
+        out = locations.dataset_root(output_path)  # a Path, or a UPath on a store
         factor, unit = parsed
         probe = ds_transform.create_dataset(
-            name=name or out.absolute().name, voxel_size=factor, unit=unit
+            name=name or locations.name_of(out), voxel_size=factor, unit=unit
         )
         _plan_jobs(probe.spec, jobs, opts)  # every check before anything is written
-        existed = out.exists()
+        existed = (
+            locations.is_nonempty_dir(out)
+            if locations.is_object_root(out)
+            else out.exists()
+        )
         ds = Dataset(
             out,
             voxel_size_with_unit=voxel_size_with_unit,
@@ -711,7 +717,12 @@ class DatasetImagesMixin:
                 ds._run_import(job, opts, executor)
         except BaseException:
             if not existed:
-                shutil.rmtree(out, ignore_errors=True)
+                if locations.is_object_root(out):
+                    from wkfn.storage.files import delete_path
+
+                    delete_path(locations.exec_root(out))
+                else:
+                    shutil.rmtree(out, ignore_errors=True)
             raise
         return ds
 

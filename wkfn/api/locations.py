@@ -34,7 +34,10 @@ def dataset_root(value: object) -> Any:
         return location.to_upath(loc.url)
     if isinstance(value, Path):
         return value
-    text = os.fspath(value) if not hasattr(value, "storage_options") else loc.url  # type: ignore[arg-type]
+    if hasattr(value, "storage_options") or not isinstance(value, str | os.PathLike):
+        text = loc.url  # a local UPath
+    else:
+        text = os.fsdecode(os.fspath(value))
     if len(text) > 1:
         text = text.rstrip("/")
     return Path(text)

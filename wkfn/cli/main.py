@@ -205,9 +205,8 @@ def info_cmd(path: str | os.PathLike[str]) -> None:
     from wkfn.api.dataset import Dataset
     from wkfn.errors import UnsupportedLayerError
     from wkfn.plan.summary import _human
-    from wkfn.storage.remote import is_url
-
     from wkfn.storage.location import is_object_url, redact
+    from wkfn.storage.remote import is_url
 
     remote = is_url(path)
     on_store = is_object_url(path)

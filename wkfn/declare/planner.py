@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from wkfn.api.dataset import PROPERTIES_FILE_NAME, Dataset
+from wkfn.api.dataset import Dataset
 from wkfn.api.recorder import Recorder
 from wkfn.declare.model import DatasetDecl, LayerDecl, decode_declaration
 from wkfn.errors import DeclarationError, WkfnError

@@ -48,7 +48,9 @@ class Journal:
 
         assert self._url is not None
         keys = [k for k in objects.iter_keys(self._url) if k.endswith(".json")]
-        return sorted(keys, key=lambda k: int(k.split(".")[0]) if k[0].isdigit() else -1)
+        return sorted(
+            keys, key=lambda k: int(k.split(".")[0]) if k[0].isdigit() else -1
+        )
 
     def exists(self) -> bool:
         """True if an earlier run of this plan left a journal (it did not finish)."""

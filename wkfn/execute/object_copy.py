@@ -15,6 +15,7 @@ again over a partial target (every shard write is a whole-object PUT).
 from __future__ import annotations
 
 import os
+
 from wkfn.errors import StorageError
 from wkfn.storage import location
 

@@ -555,9 +555,7 @@ def _open_object(url: str, data_format: str) -> TensorStoreArray:
         handle = _remote_cache.get(key)
     if handle is None:
         if not array_exists(url, data_format):
-            raise StorageError(
-                f"no {data_format} array at {location.redact(url)}"
-            )
+            raise StorageError(f"no {data_format} array at {location.redact(url)}")
         handle = TensorStoreArray(url.rstrip("/"), data_format)
         with _cache_lock:
             _remote_cache[key] = handle
@@ -631,9 +629,7 @@ def _create_object_array(url: str, layout: ArrayLayout) -> None:
         _ts().open(spec, context=shared_context()).result()
     except Exception as e:
         raise StorageError(
-            location.redact(
-                f"cannot create {layout.data_format} array at {url}: {e}"
-            )
+            location.redact(f"cannot create {layout.data_format} array at {url}: {e}")
         ) from e
 
 

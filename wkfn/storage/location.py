@@ -263,7 +263,12 @@ def parse(value: object) -> Location:
     scheme = scheme_of(value)
     if scheme == "file":
         path = getattr(value, "path", None) if _is_upath(value) else None
-        text = os.fspath(path if isinstance(path, str) else value)  # type: ignore[arg-type]
+        source = path if isinstance(path, str) else value
+        if not isinstance(source, str | os.PathLike):
+            raise InvalidArgumentError(f"not a path: {source!r}")
+        text = os.fspath(source)
+        if isinstance(text, bytes):
+            text = os.fsdecode(text)
         if text.startswith("file://"):
             text = urllib.parse.unquote(urllib.parse.urlsplit(text).path)
         return Location("file", os.path.abspath(text))
@@ -375,7 +380,7 @@ def region_for(url: str) -> str:
     return DEFAULT_REGION
 
 
-# --------------------------------------------------------------------------- tensorstore
+# ------------------------------------------------------------------- tensorstore
 
 _cred_lock = threading.Lock()
 _cred_files: dict[str, str] = {}
@@ -395,7 +400,11 @@ def _credentials_file(key: str, secret: str, token: str | None) -> str:
         directory = tempfile.mkdtemp(prefix="wkfn-aws-")
         path = os.path.join(directory, "credentials")
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        lines = ["[wkfn]", f"aws_access_key_id = {key}", f"aws_secret_access_key = {secret}"]
+        lines = [
+            "[wkfn]",
+            f"aws_access_key_id = {key}",
+            f"aws_secret_access_key = {secret}",
+        ]
         if token:
             lines.append(f"aws_session_token = {token}")
         with os.fdopen(fd, "w") as f:
@@ -498,7 +507,7 @@ def filesystem(url: str) -> Any:
         if fs is not None:
             return fs
     try:
-        import fsspec
+        import fsspec  # type: ignore[import-untyped]
 
         protocol = "gcs" if loc.scheme == "gs" else loc.scheme
         fs = fsspec.filesystem(protocol, skip_instance_cache=True, **opts)

@@ -289,7 +289,9 @@ def write_group_metadata(
         fmt = layer.get("dataFormat")
         if fmt not in ("zarr3", "zarr"):
             continue
-        found = _layer_mags_objects(root, layer) if on_store else _layer_mags(root, layer)
+        found = (
+            _layer_mags_objects(root, layer) if on_store else _layer_mags(root, layer)
+        )
         if found is None:
             continue
         layer_dir, mags = found
@@ -305,9 +307,7 @@ def write_group_metadata(
             group = {"zarr_format": 3, "node_type": "group", "attributes": attributes}
             write_bytes_atomic(group_path, _dump(group))
         else:
-            write_bytes_atomic(
-                join(layer_dir, ".zgroup"), _dump({"zarr_format": 2})
-            )
+            write_bytes_atomic(join(layer_dir, ".zgroup"), _dump({"zarr_format": 2}))
             write_bytes_atomic(
                 join(layer_dir, ".zattrs"),
                 _dump(ome_attributes_v04(mags, voxel_nm)),
