@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -21,12 +22,16 @@ import time
 import urllib.error
 import urllib.request
 from types import TracebackType
+from typing import IO
 
 TEST_KEY_ID = "wkfn-test-key"
 TEST_SECRET = "wkfn-test-secret"
 TEST_REGION = "us-east-1"
 AUTH_SETUP_ACTIONS = 5
 """Requests :meth:`LocalS3Server.create_users` makes before auth is enforced."""
+
+
+_REQUEST_RE = re.compile(rb'"(GET|PUT|HEAD|POST|DELETE) [^"]* HTTP/1\.[01]"')
 
 
 def _free_port() -> int:
@@ -39,11 +44,20 @@ def _free_port() -> int:
 class LocalS3Server:
     """A moto server process on 127.0.0.1 (a context manager)."""
 
-    def __init__(self, *, auth: bool = False, port: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        auth: bool = False,
+        port: int | None = None,
+        log_path: str | None = None,
+    ) -> None:
         self.port = port or _free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.auth = auth
+        self.log_path = log_path
+        """Where the server's request log goes (for :meth:`request_count`)."""
         self._proc: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
 
     def start(self, timeout: float = 30.0) -> LocalS3Server:
         """Start the server and wait until it answers HTTP."""
@@ -52,6 +66,8 @@ class LocalS3Server:
             # every request is authenticated, after the setup requests of
             # :meth:`create_users` (which make the users that can authenticate)
             env["INITIAL_NO_AUTH_ACTION_COUNT"] = str(AUTH_SETUP_ACTIONS)
+        if self.log_path is not None:
+            self._log = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop)
         self._proc = subprocess.Popen(
             [
                 sys.executable,
@@ -63,7 +79,7 @@ class LocalS3Server:
                 str(self.port),
             ],
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=self._log if self._log is not None else subprocess.DEVNULL,
             env=env,
         )
         deadline = time.monotonic() + timeout
@@ -96,6 +112,23 @@ class LocalS3Server:
                 self._proc.kill()
                 self._proc.wait()
             self._proc = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def request_count(self) -> dict[str, int]:
+        """Requests the server has logged so far, by HTTP method (needs
+        ``log_path``); ``/moto-api`` housekeeping is not counted."""
+        if self.log_path is None:
+            raise RuntimeError("start the server with log_path to count requests")
+        counts: dict[str, int] = {}
+        with open(self.log_path, "rb") as f:
+            for line in f:
+                match = _REQUEST_RE.search(line)
+                if match and b"/moto-api" not in line:
+                    method = match.group(1).decode()
+                    counts[method] = counts.get(method, 0) + 1
+        return counts
 
     def __enter__(self) -> LocalS3Server:
         return self.start()
