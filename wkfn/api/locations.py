@@ -71,11 +71,12 @@ def has_dataset(path: Any) -> bool:
 
 
 def is_file(path: Any) -> bool:
-    """The root names a file (an object on a store), not a directory."""
-    if is_object_root(path):
-        from wkfn.storage import objects
+    """The root names a file (an object on a store), not a directory.
 
-        return objects.is_file(url_of(path))
+    On a store :func:`check_reachable` has refused an object already.
+    """
+    if is_object_root(path):
+        return False
     p = Path(path)
     return p.exists() and not p.is_dir()
 

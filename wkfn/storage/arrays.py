@@ -554,9 +554,14 @@ def _open_object(url: str, data_format: str) -> TensorStoreArray:
     with _cache_lock:
         handle = _remote_cache.get(key)
     if handle is None:
-        if not array_exists(url, data_format):
-            raise StorageError(f"no {data_format} array at {location.redact(url)}")
-        handle = TensorStoreArray(url.rstrip("/"), data_format)
+        try:
+            handle = TensorStoreArray(url.rstrip("/"), data_format)
+        except StorageError as e:
+            if "NOT_FOUND" in str(e):
+                raise StorageError(
+                    f"no {data_format} array at {location.redact(url)}"
+                ) from e
+            raise
         with _cache_lock:
             _remote_cache[key] = handle
     return handle
@@ -620,9 +625,9 @@ def _create_object_array(url: str, layout: ArrayLayout) -> None:
     if layout.data_format == "wkw":
         _refuse_wkw_on_object_store(url)
     _check_layout(layout)
-    for name in _METADATA_FILE.values():
-        if objects.is_file(location.join(url, name)):
-            raise StorageError(f"an array already exists at {location.redact(url)}")
+    present = set(objects.list_dir(url))  # one listing instead of three HEADs
+    if present & set(_METADATA_FILE.values()):
+        raise StorageError(f"an array already exists at {location.redact(url)}")
     forget(url)
     spec = tsspec.create_spec(url, layout, location.kvstore_spec(url))
     try:

@@ -162,13 +162,38 @@ def write_bytes(url: str, data: bytes) -> None:
 
 
 def is_file(url: str) -> bool:
-    """True if an object exists exactly at ``url``."""
+    """True if an object exists exactly at ``url`` (one HEAD request on S3)."""
     fs = filesystem(url)
+    loc = parse(url)
+    if loc.scheme == "s3" and loc.key:
+
+        def head() -> bool:
+            try:
+                fs.call_s3("head_object", Bucket=loc.bucket, Key=loc.key)
+            except FileNotFoundError as e:
+                if "NoSuchBucket" in str(e):
+                    raise
+                return False
+            return True
+
+        return _call(url, "read", head)
     return bool(_call(url, "read", lambda: fs.isfile(object_path(url))))
 
 
 def is_dir(url: str) -> bool:
-    """True if any object exists below ``url/`` (a non-empty "directory")."""
+    """True if any object exists below ``url/`` (one LIST request on S3)."""
+    loc = parse(url)
+    if loc.scheme == "s3":
+        fs = filesystem(url)
+        prefix = f"{loc.key}/" if loc.key else ""
+
+        def first() -> bool:
+            out = fs.call_s3(
+                "list_objects_v2", Bucket=loc.bucket, Prefix=prefix, MaxKeys=1
+            )
+            return int(out.get("KeyCount", 0)) > 0
+
+        return _call(url, "list", first)
     return next(iter_keys(url, limit=1), None) is not None
 
 

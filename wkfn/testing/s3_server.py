@@ -68,6 +68,7 @@ class LocalS3Server:
             env["INITIAL_NO_AUTH_ACTION_COUNT"] = str(AUTH_SETUP_ACTIONS)
         if self.log_path is not None:
             self._log = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop)
+            env["PYTHONUNBUFFERED"] = "1"  # every request line reaches the log now
         self._proc = subprocess.Popen(
             [
                 sys.executable,
