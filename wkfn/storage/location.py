@@ -447,6 +447,11 @@ def kvstore_spec(url: str) -> JsonDict:
     loc = parse(url)
     prefix = loc.key + "/" if loc.key else ""
     if loc.scheme == "gs":
+        # tensorstore reads its endpoint from TENSORSTORE_GCS_HTTP_URL; a GCS
+        # emulator is usually announced as STORAGE_EMULATOR_HOST (gcsfs, Google)
+        emulator = os.environ.get("STORAGE_EMULATOR_HOST")
+        if emulator and not os.environ.get("TENSORSTORE_GCS_HTTP_URL"):
+            os.environ["TENSORSTORE_GCS_HTTP_URL"] = emulator
         return {"driver": "gcs", "bucket": loc.bucket, "path": prefix}
     if loc.scheme != "s3":
         raise UnsupportedSchemeError(
@@ -488,6 +493,10 @@ def _fs_options(url: str) -> JsonDict:
         config.setdefault("request_checksum_calculation", "when_required")
         config.setdefault("response_checksum_validation", "when_required")
         opts["config_kwargs"] = config
+        opts.setdefault("use_listings_cache", False)
+    elif scheme == "gs":
+        if os.environ.get("STORAGE_EMULATOR_HOST") and "token" not in opts:
+            opts["token"] = "anon"  # an emulator takes no credentials
         opts.setdefault("use_listings_cache", False)
     return opts
 
