@@ -279,8 +279,9 @@ class Dataset:
 
     @property
     def path(self) -> Any:
-        """Dataset directory: a ``pathlib.Path``, or a :class:`UrlPath` for a dataset
-        read over HTTP (the reference gives a ``UPath`` there)."""
+        """Dataset directory: a ``pathlib.Path``, a ``UPath`` on an object store
+        (``s3://``, ``gs://``), or a :class:`UrlPath` for a dataset read over HTTP
+        (the reference gives a ``UPath`` there)."""
         return self._session.root
 
     @property

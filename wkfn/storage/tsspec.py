@@ -169,7 +169,7 @@ def create_spec(
     """Spec that creates a new array (fails if one exists).
 
     ``kvstore`` replaces the local file kvstore (an object store's, built by
-    :func:`wkfn.storage.location.kvstore_spec`).
+    :func:`wkfn.storage.store_access.kvstore_spec`).
     """
     if layout.data_format == "zarr3":
         metadata = zarr3_metadata(layout)
