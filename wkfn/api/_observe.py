@@ -20,7 +20,6 @@ from wkfn.errors import InvalidArgumentError
 from wkfn.execute.executor import resolve_path
 from wkfn.geometry import Mag
 from wkfn.spec import lookup
-from wkfn.storage import remote
 from wkfn.transform.copy import SourceLayer, SourceMag
 
 Vec3 = tuple[int, int, int]
@@ -71,7 +70,14 @@ class _MagViewLike(Protocol):
 
 
 def layer_ref(value: object) -> LayerRef:
-    """A ``Layer`` or a path ``<dataset>/<layer>`` as a reference."""
+    """A ``Layer`` or a path ``<dataset>/<layer>`` (or ``s3://`` URL / UPath of one)
+    as a reference."""
+    if not isinstance(value, _LayerLike) and "://" in str(value):
+        url = str(value).rstrip("/")
+        session = open_session(posixpath.dirname(url))
+        name = posixpath.basename(url)
+        lookup.get_layer(session.spec, name)
+        return LayerRef(session, name)
     if isinstance(value, str | os.PathLike):
         path = Path(os.fspath(value).rstrip("/") or "/")
         session = open_session(path.parent)
@@ -88,6 +94,12 @@ def mag_ref(value: object) -> MagRef:
     """A ``MagView`` or a path ``<dataset>/<layer>/<mag>`` as a reference."""
     if isinstance(value, _MagViewLike):
         return MagRef(value.session, value.layer.name, value.mag)
+    if "://" in str(value):  # s3://bucket/ds/layer/mag (or a UPath of it)
+        url = str(value).rstrip("/")
+        ref = layer_ref(posixpath.dirname(url))
+        mag = Mag(posixpath.basename(url))
+        lookup.get_mag(ref.session.layer_spec(ref.name), mag.to_tuple())
+        return MagRef(ref.session, ref.name, mag)
     if isinstance(value, str | os.PathLike):
         path = Path(os.fspath(value).rstrip("/"))
         layer = layer_ref(path.parent)
@@ -106,7 +118,7 @@ def source_mag(
     spec = lookup.get_mag(session.layer_spec(layer), mag.to_tuple())
     rel = lookup.resolve_mag_path(layer, spec)
     path = session.mag_path(layer, mag)
-    if absolute and not remote.is_url(path):
+    if absolute and "://" not in path:
         path = os.path.abspath(path)
     layout = session.layout(layer, mag)
     try:
@@ -126,8 +138,8 @@ def source_layer(
 ) -> SourceLayer:
     """The observed facts of one layer (and, by default, of all its mags)."""
     path = session.root
-    # a dataset read over HTTP keeps its URL (copies of it decode and re-encode)
-    root = str(path) if isinstance(path, remote.UrlPath) else os.path.abspath(path)
+    # a dataset read over HTTP or on a store keeps its URL (copies decode/encode)
+    root = str(path) if "://" in str(path) else os.path.abspath(str(path))
     spec = session.layer_spec(layer)
     mags: tuple[SourceMag, ...] = ()
     if with_mags:
@@ -138,17 +150,20 @@ def source_layer(
 
 
 def ref_mag_paths(
-    session: Session, layer: str, target_root: Path, make_relative: bool
+    session: Session, layer: str, target_root: Path | str, make_relative: bool
 ) -> dict[Vec3, str]:
     """Resolved paths of the layer's mags, absolute or relative to ``target_root``."""
     out: dict[Vec3, str] = {}
-    base = os.path.realpath(target_root)
     for m in session.layer_spec(layer).mags:
         rel = lookup.resolve_mag_path(layer, m)
         location = session.mag_path(layer, Mag(m.mag))
-        if remote.is_url(location):
+        if "://" in location:
             out[m.mag] = location  # a URL stays a URL, relative to nothing
             continue
+        if "://" in str(target_root):  # a store cannot point relative to a disk
+            out[m.mag] = os.path.realpath(location)
+            continue
+        base = os.path.realpath(target_root)
         real = os.path.realpath(resolve_path(str(session.root), rel))
         out[m.mag] = os.path.relpath(real, base) if make_relative else real
     return out
@@ -156,4 +171,4 @@ def ref_mag_paths(
 
 def absolute_location(path: str) -> str:
     """A URL as it is; a local path absolute and symlink-free."""
-    return path if remote.is_url(path) else os.path.realpath(path)
+    return path if "://" in path else os.path.realpath(path)

@@ -26,60 +26,59 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 
+from wkfn.api import locations
+from wkfn.api._running import (
+    ExecRoot,
+    PoolPolicy,
+    rollback_on_failure,
+    run_journaled,
+    thread_pool,
+    wrapped,
+)
 from wkfn.api.recorder import Recorder
 from wkfn.errors import DatasetNotFoundError, ReadOnlyError
-from wkfn.execute.executor import execute, resolve_path
+from wkfn.execute.executor import resolve_path
 from wkfn.execute.journal import JOURNAL_DIR
 from wkfn.execute.progress_bar import is_long, progress_bar
-from wkfn.execute.resumable import (
-    clean_finished,
-    needs_journal,
-    resumable_run,
-    without_properties,
-)
+from wkfn.execute.resumable import clean_finished
 from wkfn.geometry import Mag
 from wkfn.plan.ops import (
-    CopyRegion,
-    CopyTree,
     CreateArray,
     DeletePath,
-    LinkPath,
-    ResampleRegion,
 )
-from wkfn.plan.plan import Plan
 from wkfn.spec import lookup
 from wkfn.spec.array import ArrayLayout
 from wkfn.spec.codec import decode_properties
 from wkfn.spec.dataset import DatasetSpec
 from wkfn.spec.layer import LayerSpec
-from wkfn.storage import path_policy, remote
-from wkfn.storage.files import delete_path, read_properties_bytes
+from wkfn.storage import location, path_policy, remote
+from wkfn.storage.files import read_properties_bytes
 from wkfn.transform import layer as layer_transform
 from wkfn.transform.change import Change
 
 PROPERTIES_FILE_NAME = "datasource-properties.json"
 Vec3 = tuple[int, int, int]
-Root = Path | remote.UrlPath
+if TYPE_CHECKING:
+    from upath import UPath
 
-#: When ``apply`` runs a plan on its own thread pool (no executor given or set):
-#: ``"never"``; ``"bulk"`` for plans with at least two bulk data ops (copies,
-#: resampling); ``"always"`` (image imports, whose tasks report statistics).
-PoolPolicy = Literal["never", "bulk", "always"]
-_BULK_OPS = (CopyRegion, ResampleRegion)
+#: A local directory, a ``UPath`` on an object store (``s3://``, ``gs://``, as the
+#: reference's ``Dataset.path``) or a dataset read over HTTP.
+Root: TypeAlias = "Path | UPath | remote.UrlPath"
 
 
 class Session:
     """The mutable state behind one dataset and the only path from plan to disk.
 
     Attributes:
-        root: dataset directory, or a :class:`~wkfn.storage.remote.UrlPath` for a
-            dataset read over HTTP (always read-only).
+        root: dataset directory, a ``UPath`` on an object store, or a
+            :class:`~wkfn.storage.remote.UrlPath` for a dataset read over HTTP
+            (always read-only).
         read_only: mutations are refused.
         spec: the current spec; replaced (never mutated) by :meth:`adopt`.
         executor: default executor of plans (``Dataset.executor``).
@@ -129,9 +128,17 @@ class Session:
                 f"The dataset {self.root} is read-only, the changes will not be saved!"
             )
 
-    def local_root(self) -> Path:
-        """The dataset directory of a writable local dataset."""
+    @property
+    def on_object_store(self) -> bool:
+        """True for a dataset on an object store (``s3://``, ``gs://``)."""
+        return location.is_object_url(self.root)
+
+    def local_root(self) -> ExecRoot:
+        """Where a writable dataset's plans run: its directory, or its URL string
+        on an object store (plans carry URLs, never a UPath's options)."""
         self.check_writable()
+        if self.on_object_store:
+            return str(locations.exec_root(self.root))
         assert isinstance(self.root, Path)
         return self.root
 
@@ -186,15 +193,15 @@ class Session:
         chosen = executor if executor is not None else self.executor
         show = is_long(change.plan) if progress is None else progress
         with (
-            _rollback_on_failure(root, change.plan),
-            _thread_pool(chosen, change.plan, pool) as run_on,
+            rollback_on_failure(root, change.plan),
+            thread_pool(chosen, change.plan, pool) as run_on,
             progress_bar(show) as bar,
         ):
             final = run_journaled(
                 root,
                 change.plan,
                 payloads,
-                executor=_wrapped(run_on, wrap),
+                executor=wrapped(run_on, wrap),
                 progress=bar,
                 finish=finish,
             )
@@ -311,10 +318,13 @@ class Session:
         stored = lookup.resolve_mag_path(layer, mag_spec)
         if isinstance(self.root, remote.UrlPath):
             return remote.join(self.root, stored)
+        resolved = resolve_path(str(locations.exec_root(self.root)), stored)
+        if locations.is_object_root(self.root):
+            return resolved
         return path_policy.check_mag_path(
             os.fspath(self.root),
             stored,
-            resolve_path(self.root, stored),
+            resolved,
             self.layer_spec(layer).data_format,
         )
 
@@ -329,7 +339,7 @@ class Session:
         spec = self.layer_spec(layer)
         layer_transform.require_spatial(spec)
         path = self.mag_path(layer, mag)
-        if not remote.is_url(path) and not os.path.exists(path):
+        if "://" not in path and not os.path.exists(path):
             dtype = np.dtype(layer_transform.layer_dtype(spec))
             return np.zeros((spec.num_channels, *shape), dtype=dtype)
         from wkfn.storage.arrays import open_array
@@ -366,9 +376,9 @@ def open_session(
     """
     if remote.is_url(dataset_path):
         return Session.open(remote.UrlPath(str(dataset_path)))
-    text = os.fspath(dataset_path)
-    path = Path(text.rstrip("/") if len(text) > 1 else text)
-    if not (path / PROPERTIES_FILE_NAME).exists():
+    path = locations.dataset_root(dataset_path)  # a Path, or a UPath on a store
+    locations.check_reachable(path)
+    if not locations.has_dataset(path):
         raise DatasetNotFoundError(
             f"cannot open dataset {path}: {PROPERTIES_FILE_NAME} file not found"
         )
@@ -381,114 +391,10 @@ def load_spec(root: Root) -> DatasetSpec:
         return decode_properties(
             remote.fetch_properties(root), source=remote.properties_source(root)
         )
-    data = read_properties_bytes(root)
+    if location.is_object_url(root):
+        url = locations.url_of(root)
+        data = read_properties_bytes(url)
+        source = location.redact(location.join(url, PROPERTIES_FILE_NAME))
+        return decode_properties(data, source=source)
+    data = read_properties_bytes(str(root))
     return decode_properties(data, source=str(root / PROPERTIES_FILE_NAME))
-
-
-def _wrapped(
-    executor: Executor | None, wrap: Callable[[Executor], Executor] | None
-) -> Executor | None:
-    """``wrap(executor)``, unless there is nothing to wrap (inline execution)."""
-    if wrap is None or executor is None:
-        return executor
-    return wrap(executor)
-
-
-@contextlib.contextmanager
-def _thread_pool(
-    executor: Executor | None, plan: Plan, policy: PoolPolicy
-) -> Iterator[Executor | None]:
-    """The executor to run on: the given one, or an own thread pool per policy.
-
-    tensorstore and wkw release the GIL while coding, so threads scale for bulk
-    copies and resampling.
-    """
-    workers = os.cpu_count() or 1
-    bulk = sum(1 for op in plan.ops if isinstance(op, _BULK_OPS))
-    wanted = policy == "always" or (policy == "bulk" and bulk >= 2 and workers >= 2)
-    if executor is not None or not wanted:
-        yield executor
-        return
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        yield pool
-
-
-@contextlib.contextmanager
-def _rollback_on_failure(root: Path, plan: Plan) -> Iterator[None]:
-    """Remove the trees, links and directories ``plan`` made if it fails.
-
-    Arrays the plan created are removed by the executor itself; copied trees,
-    links and the then empty layer directories are removed here.
-    """
-    made = [
-        resolve_path(root, op.target)
-        for op in plan.ops
-        if isinstance(op, CopyTree | LinkPath)
-    ]
-    parents = {
-        os.path.dirname(resolve_path(root, op.path))
-        for op in plan.ops
-        if isinstance(op, CreateArray)
-    } | {os.path.dirname(p) for p in made}
-    existed = {p for p in [*made, *parents] if os.path.lexists(p)}
-    try:
-        yield
-    except BaseException:
-        for p in made:
-            if p not in existed and os.path.lexists(p):
-                with contextlib.suppress(OSError):
-                    delete_path(p)
-        for p in sorted(parents - existed, key=len, reverse=True):
-            with contextlib.suppress(OSError):
-                os.rmdir(p)  # only if empty
-        raise
-
-
-def run_plan(root: Path, change: Change, executor: Executor | None) -> None:
-    """Execute a plan against a dataset that has no session yet (a new copy).
-
-    Same pool policy, progress bar and rollback as :meth:`Session.apply`.
-    """
-    with (
-        _rollback_on_failure(root, change.plan),
-        _thread_pool(executor, change.plan, "bulk") as run_on,
-        progress_bar(is_long(change.plan)) as bar,
-    ):
-        run_journaled(root, change.plan, None, executor=run_on, progress=bar)
-
-
-def run_journaled(
-    root: Path,
-    plan: Plan,
-    payloads: Mapping[str, np.ndarray] | None,
-    *,
-    executor: Executor | None,
-    progress: Any,
-    finish: Callable[[], Change] | None = None,
-) -> Change | None:
-    """Execute ``plan``; journaled and resumable if a killed run could leave
-    anything behind (see :mod:`wkfn.execute.resumable`).
-
-    With ``finish`` the plan's own properties are not written: once its data is
-    on disk, the properties of ``finish()``'s change are, and that change is
-    returned.
-    """
-    if finish is None and not needs_journal(plan):
-        execute(plan, root, payloads, executor=executor, progress=progress)
-        return None
-    with resumable_run(root, plan, payloads, hold=finish is not None) as run:
-        execute(
-            run.plan if finish is None else without_properties(run.plan),
-            root,
-            payloads,
-            executor=executor,
-            progress=progress,
-            journal=run.journal,
-        )
-        if finish is None:
-            return None
-        final = finish()
-        run.writing_properties(final.plan.target)
-        execute(final.plan, root)
-        run.properties_written()
-        return final

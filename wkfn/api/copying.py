@@ -17,9 +17,9 @@ import os
 import warnings
 from collections.abc import Iterable
 from concurrent.futures import Executor
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from wkfn.api import locations
 from wkfn.api._observe import layer_ref, ref_mag_paths, source_layer
 from wkfn.api._parse import (
     copy_options,
@@ -27,7 +27,8 @@ from wkfn.api._parse import (
     optional_format,
     parse_voxel_size,
 )
-from wkfn.api._session import PROPERTIES_FILE_NAME, run_plan
+from wkfn.api._running import run_plan
+from wkfn.api.locations import new_target
 from wkfn.api.mag_copy import compress_items, rechunk
 from wkfn.errors import DatasetExistsError, InvalidArgumentError
 from wkfn.execute.resumable import is_finished, killed_target
@@ -46,22 +47,6 @@ if TYPE_CHECKING:
 
 Vec3 = tuple[int, int, int]
 PathLike = str | os.PathLike[str]
-
-
-def new_target(path: PathLike, exists_ok: bool) -> tuple[Path, bool]:
-    """(path, exists): refuse a non-empty directory that is not a dataset."""
-    target = Path(os.fspath(path).rstrip("/") or "/")
-    if (target / PROPERTIES_FILE_NAME).exists():
-        if not exists_ok:
-            raise DatasetExistsError(
-                f"cannot copy to {target}: a dataset exists there (pass exists_ok=True)"
-            )
-        return target, True
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise DatasetExistsError(
-            f"cannot copy to {target}: it exists and is not an empty directory"
-        )
-    return target, False
 
 
 # ------------------------------------------------------------------ whole copies
@@ -108,11 +93,11 @@ def plan_copy_dataset(
         for layer in ds.spec.data_layers
         if layer.name not in ignore
     ]
-    target = Path(os.fspath(new_dataset_path).rstrip("/") or "/")
+    target = locations.dataset_root(new_dataset_path)
     return copy_transform.copy_dataset(
         ds.spec,
         sources,
-        name=name or target.absolute().name,
+        name=name or locations.name_of(target),
         voxel_size=None if parsed is None else parsed[0],
         unit=None if parsed is None else parsed[1],
         options=options,
@@ -156,9 +141,11 @@ def copy_dataset(
             "copy_dataset writes a new dataset and cannot run inside dry_run() "
             "of the source; use plan_copy_dataset(...) to inspect its plan"
         )
-    target = Path(os.fspath(new_dataset_path).rstrip("/") or "/")
+    target = locations.dataset_root(new_dataset_path)  # a UPath on a store
+    on_store = locations.is_object_root(target)  # no resumable runs there
     # a target a killed copy left is resumed by the same plan (run_plan)
-    exists = not killed_target(target) and new_target(new_dataset_path, True)[1]
+    killed = not on_store and killed_target(target)
+    exists = not killed and new_target(new_dataset_path, True)[1]
     if exists and exists_ok:
         out = type(ds).open(target)
         ignore = set(layers_to_ignore or ())
@@ -191,14 +178,14 @@ def copy_dataset(
         file_len=file_len,
     )
     if exists:  # a finished script run again: fine if nothing would change
-        if not is_finished(target, change.plan):
+        if on_store or not is_finished(target, change.plan):
             raise DatasetExistsError(
                 f"cannot copy to {target}: a dataset exists there and differs from "
                 "what this copy would produce (pass exists_ok=True to add to it)"
             )
         return type(ds).open(target)
-    created = not target.exists()
-    root = target.absolute()
+    created = not (locations.is_nonempty_dir(target) if on_store else target.exists())
+    root = locations.run_root(target)
     try:
         run_plan(root, change, executor if executor is not None else ds.executor)
     except BaseException:
@@ -235,7 +222,7 @@ def shallow_copy_dataset(
                 for lay in layers
             },
         )
-        run_plan(target.absolute(), change, None)
+        run_plan(locations.run_root(target), change, None)
     except BaseException:
         with contextlib.suppress(OSError):
             if not any(target.iterdir()):
@@ -397,9 +384,7 @@ def add_layer_as_ref(
     """A layer whose mags are the foreign layer's arrays (absolute paths)."""
     ds.session.check_writable()
     layer = layer_ref(foreign_layer)
-    if not layer.session.is_remote and os.path.realpath(
-        str(layer.session.root)
-    ) == os.path.realpath(ds.path):
+    if not layer.session.is_remote and locations.same_root(layer.session.root, ds.path):
         raise InvalidArgumentError(
             "cannot add a layer of the same dataset as a reference"
         )
@@ -409,7 +394,9 @@ def add_layer_as_ref(
         ds.spec,
         source_layer(layer.session, layer.name),
         new_name=name,
-        mag_paths=ref_mag_paths(layer.session, layer.name, ds.path, False),
+        mag_paths=ref_mag_paths(
+            layer.session, layer.name, ds.session.local_root(), False
+        ),
     )
     ds.session.apply(change, pool="bulk")
     ds.session.forget_layouts(name)

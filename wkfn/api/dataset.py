@@ -25,8 +25,15 @@ from collections.abc import Iterator
 from concurrent.futures import Executor
 from typing import Any
 
-from wkfn.api import copying, dataset_layers, images, remote_verbs, resample
-from wkfn.api._parse import as_path, parse_voxel_size
+from wkfn.api import (
+    copying,
+    dataset_layers,
+    images,
+    locations,
+    remote_verbs,
+    resample,
+)
+from wkfn.api._parse import parse_voxel_size
 from wkfn.api._session import PROPERTIES_FILE_NAME, Session, open_session
 from wkfn.api.layer import Layer, SegmentationLayer, layer_class
 from wkfn.api.recorder import Recorder
@@ -85,9 +92,10 @@ class Dataset:
                 f"({remote.redact(str(dataset_path))}); use Dataset.open(url) to "
                 "read it"
             )
-        path = as_path(dataset_path)
+        path = locations.dataset_root(dataset_path)  # a Path, or a UPath on a store
+        locations.check_reachable(path)
         parsed = parse_voxel_size(voxel_size, voxel_size_with_unit, scale)
-        if (path / PROPERTIES_FILE_NAME).exists():
+        if locations.has_dataset(path):
             if exist_ok is _UNSET:
                 warnings.warn(
                     f"Dataset({str(path)!r}) opens the existing dataset because "
@@ -121,9 +129,9 @@ class Dataset:
             raise DatasetNotFoundError(
                 f"cannot open {path} read-only: no {PROPERTIES_FILE_NAME} found"
             )
-        if path.exists() and not path.is_dir():
+        if locations.is_file(path):
             raise NotADirectoryError(f"{path} exists and is not a directory")
-        if path.is_dir() and any(path.iterdir()):
+        if locations.is_nonempty_dir(path):
             raise DatasetExistsError(
                 f"Creation of Dataset at {path} failed, because a non-empty folder "
                 "without datasource-properties.json already exists there"
@@ -135,9 +143,9 @@ class Dataset:
             )
         factor, unit = parsed
         change = ds_transform.create_dataset(
-            name=name or path.absolute().name, voxel_size=factor, unit=unit
+            name=name or locations.name_of(path), voxel_size=factor, unit=unit
         )
-        execute(change.plan, path)
+        execute(change.plan, locations.exec_root(path))
         self._session = Session(path, change.spec)
 
     # ------------------------------------------------------------------ server
@@ -190,14 +198,14 @@ class Dataset:
         starting with the creation itself; nothing touches the disk until
         ``recorder.apply()``. Used by declarative planning and dry runs of imports.
         """
-        path = as_path(dataset_path)
-        if (path / PROPERTIES_FILE_NAME).exists():
+        path = locations.dataset_root(dataset_path)
+        if locations.has_dataset(path):
             raise DatasetExistsError(f"a dataset already exists at {path}")
         parsed = parse_voxel_size(voxel_size, voxel_size_with_unit, None)
         if parsed is None:
             raise InvalidArgumentError("a planned dataset needs a voxel size")
         change = ds_transform.create_dataset(
-            name=name or path.absolute().name, voxel_size=parsed[0], unit=parsed[1]
+            name=name or locations.name_of(path), voxel_size=parsed[0], unit=parsed[1]
         )
         session = Session(path, change.spec)
         return cls.of_session(session), session.start_planned(change)
@@ -276,8 +284,9 @@ class Dataset:
 
     @property
     def path(self) -> Any:
-        """Dataset directory: a ``pathlib.Path``, or a :class:`UrlPath` for a dataset
-        read over HTTP (the reference gives a ``UPath`` there)."""
+        """Dataset directory: a ``pathlib.Path``, a ``UPath`` on an object store
+        (``s3://``, ``gs://``), or a :class:`UrlPath` for a dataset read over HTTP
+        (the reference gives a ``UPath`` there)."""
         return self._session.root
 
     @property

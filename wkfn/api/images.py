@@ -19,6 +19,7 @@ from concurrent.futures import Executor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from wkfn.api import locations
 from wkfn.api._image_import import (
     CaptureStats,
     ImportOptions,
@@ -34,7 +35,7 @@ from wkfn.api._image_import import (
     typed_failure,
     walk_images,
 )
-from wkfn.api._parse import as_path, parse_voxel_size
+from wkfn.api._parse import parse_voxel_size
 from wkfn.api.enums import DEFAULT_DATA_FORMAT
 from wkfn.errors import (
     ExecutionError,
@@ -45,6 +46,7 @@ from wkfn.errors import (
 from wkfn.execute.image_tasks import combine_stats
 from wkfn.images.readers import check_extension, read_header
 from wkfn.spec.names import validate_layer_name
+from wkfn.storage.files import delete_path
 from wkfn.transform import dataset as ds_transform
 from wkfn.transform.change import Change, make_change
 from wkfn.transform.images import (
@@ -344,13 +346,14 @@ def from_images(
             f"max_layers={max_layers}",
             path=src,
         )
-    out = as_path(output_path)
+    out = locations.dataset_root(output_path)  # a Path, or a UPath on a store
     factor, unit = parsed
     probe = ds_transform.create_dataset(
-        name=name or out.absolute().name, voxel_size=factor, unit=unit
+        name=name or locations.name_of(out), voxel_size=factor, unit=unit
     )
     plan_jobs(probe.spec, jobs, opts)  # every check before anything is written
-    existed = out.exists()
+    on_store = locations.is_object_root(out)
+    existed = locations.is_nonempty_dir(out) if on_store else out.exists()
     ds = cls(
         out,
         voxel_size_with_unit=voxel_size_with_unit,
@@ -362,7 +365,9 @@ def from_images(
         for job in jobs:
             _run_import(ds, job, opts, executor)
     except BaseException:
-        if not existed:
+        if not existed and on_store:
+            delete_path(locations.exec_root(out))
+        elif not existed:
             shutil.rmtree(out, ignore_errors=True)
         raise
     return ds

@@ -27,7 +27,7 @@ class Recorder:
         payloads: voxel arrays referenced by the recorded writes.
     """
 
-    def __init__(self, path: Path, base: DatasetSpec | None) -> None:
+    def __init__(self, path: Path | str, base: DatasetSpec | None) -> None:
         self.path = path
         self.base = base
         self.changes: list[Change] = []

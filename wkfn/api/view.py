@@ -411,6 +411,10 @@ class MagView(View):
         from wkfn.storage.remote import UrlPath, is_url
 
         location = self.session.mag_path(self._layer.name, self._mag)
+        if "://" in location and not is_url(location):
+            from wkfn.storage.store_access import to_upath
+
+            return to_upath(location)  # s3:// or gs://: a UPath, as the reference
         return UrlPath(location) if is_url(location) else Path(location)
 
     def write(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -12,18 +13,25 @@ from wkfn.api.dataset import Dataset
 from wkfn.errors import PropertiesError, WkfnError
 from wkfn.spec.check import check_dataset
 from wkfn.spec.codec import to_json_obj
+from wkfn.storage import location, objects
 from wkfn.storage.leftovers import find_leftovers, repair
 from wkfn.storage.ome import group_files
 
 
 def check_dataset_on_disk(path: str | os.PathLike[str]) -> list[str]:
     """Every problem found: properties, arrays (present, dtype, channels), OME files,
-    leftovers of killed runs."""
-    root = Path(path)
-    leftovers = [
-        f"leftover {item} (`wkfn check --repair` removes it)"
-        for item in find_leftovers(root)
-    ]
+    leftovers of killed runs (local datasets: resumable runs are local-only)."""
+    from wkfn.api.locations import dataset_root
+
+    root: Any = dataset_root(path)  # a Path, or a UPath on an object store
+    leftovers = (
+        []
+        if location.is_object_url(root)
+        else [
+            f"leftover {item} (`wkfn check --repair` removes it)"
+            for item in find_leftovers(root)
+        ]
+    )
     if leftovers and not (root / "datasource-properties.json").exists():
         return leftovers
     try:
@@ -35,7 +43,7 @@ def check_dataset_on_disk(path: str | os.PathLike[str]) -> list[str]:
     for name, layer in ds.layers.items():
         for mag, view in layer.mags.items():
             where = f"{name}/{mag.to_layer_name()}"
-            if not Path(view.path).exists():
+            if not _exists(view.path):
                 problems.append(f"{where}: array missing at {view.path}")
                 continue
             if layer.spec.additional_axes:
@@ -57,18 +65,34 @@ def check_dataset_on_disk(path: str | os.PathLike[str]) -> list[str]:
                 )
     props = to_json_obj(ds.spec)
     for rel in group_files(props):
-        if not (root / rel).exists():
+        if not _exists(root / rel):
             problems.append(f"{rel}: root group metadata missing")
     problems.extend(_check_ome(root, props))
     return problems
 
 
 def repair_leftovers(path: str | os.PathLike[str]) -> list[str]:
-    """Remove the leftovers of killed runs (see :mod:`wkfn.storage.leftovers`)."""
+    """Remove the leftovers of killed runs (see :mod:`wkfn.storage.leftovers`);
+    nothing to do on an object store (no resumable runs there)."""
+    if location.is_object_url(path):
+        return []
     return [str(item) for item in repair(path)]
 
 
-def _check_ome(root: Path, props: dict[str, object]) -> list[str]:
+def _exists(path: Any) -> bool:
+    """A local path, or an object / prefix on a store."""
+    if location.is_object_url(path):
+        return objects.exists(str(path))
+    return Path(path).exists()
+
+
+def _read_text(path: str) -> str:
+    if location.is_object_url(path):
+        return objects.read_bytes(path).decode()
+    return Path(path).read_text()
+
+
+def _check_ome(root: Any, props: dict[str, object]) -> list[str]:
     """Each zarr/zarr3 layer's OME-NGFF metadata must match its mags and voxel size."""
     from wkfn.storage import ome
 
@@ -78,20 +102,24 @@ def _check_ome(root: Path, props: dict[str, object]) -> list[str]:
     assert isinstance(layers, list)
     for layer in layers:
         fmt = layer.get("dataFormat")
-        entry = ome._layer_mags(str(root), layer)
+        entry = (
+            ome._layer_mags_objects(str(root), layer)
+            if location.is_object_url(root)
+            else ome._layer_mags(str(root), layer)
+        )
         if fmt not in ("zarr3", "zarr") or entry is None:
             continue
         if layer.get("additionalAxes"):
             continue  # wkfn writes OME metadata for (c, x, y, z) layers only
         layer_dir, mags = entry
+        name = "zarr.json" if fmt == "zarr3" else ".zattrs"
+        file = f"{layer_dir.rstrip('/')}/{name}"
         if fmt == "zarr3":
-            file = Path(layer_dir) / "zarr.json"
             want = ome.ome_attributes_v05(mags, voxel)["ome"]
         else:
-            file = Path(layer_dir) / ".zattrs"
             want = ome.ome_attributes_v04(mags, voxel)["multiscales"]
         try:
-            found = json.loads(file.read_text())
+            found = json.loads(_read_text(file))
         except (OSError, json.JSONDecodeError) as exc:
             problems.append(f"{layer['name']}: OME metadata unreadable: {exc}")
             continue
@@ -102,7 +130,7 @@ def _check_ome(root: Path, props: dict[str, object]) -> list[str]:
         )
         if got != want:
             problems.append(
-                f"{layer['name']}: OME metadata in {file.name} does not match the "
+                f"{layer['name']}: OME metadata in {name} does not match the "
                 "layer's mags and voxel size"
             )
     return problems

@@ -48,7 +48,9 @@ def _layers(ds: Any, layer_name: str | None) -> list[Any]:
 @user_errors
 def convert_cmd(
     source: Annotated[Path, typer.Argument(help="image file, folder or glob")],
-    target: Annotated[Path, typer.Argument(help="new dataset directory")],
+    target: Annotated[
+        str, typer.Argument(help="new dataset: a directory or an s3:// URL")
+    ],
     voxel_size: Annotated[str, typer.Option("--voxel-size", help="x,y,z")],
     unit: Annotated[str, typer.Option("--unit")] = "nanometer",
     layer_name: Annotated[str, typer.Option("--layer-name")] = "color",
@@ -107,7 +109,7 @@ def convert_cmd(
 @app.command("downsample")
 @user_errors
 def downsample_cmd(
-    target: Annotated[Path, typer.Argument(help="dataset directory")],
+    target: Annotated[str, typer.Argument(help="dataset directory or s3:// URL")],
     layer_name: Annotated[str | None, typer.Option("--layer-name")] = None,
     sampling_mode: Annotated[str, typer.Option("--sampling-mode")] = "anisotropic",
     coarsest_mag: Annotated[str | None, typer.Option("--coarsest-mag")] = None,
@@ -136,7 +138,7 @@ def downsample_cmd(
 @app.command("upsample")
 @user_errors
 def upsample_cmd(
-    target: Annotated[Path, typer.Argument(help="dataset directory")],
+    target: Annotated[str, typer.Argument(help="dataset directory or s3:// URL")],
     from_mag: Annotated[str, typer.Option("--from-mag")],
     layer_name: Annotated[str | None, typer.Option("--layer-name")] = None,
     sampling_mode: Annotated[str, typer.Option("--sampling-mode")] = "anisotropic",
@@ -158,7 +160,7 @@ def upsample_cmd(
 @app.command("compress")
 @user_errors
 def compress_cmd(
-    target: Annotated[Path, typer.Argument(help="dataset directory")],
+    target: Annotated[str, typer.Argument(help="dataset directory or s3:// URL")],
     layer_name: Annotated[str | None, typer.Option("--layer-name")] = None,
     mag: Annotated[list[str] | None, typer.Option("--mag", help="repeatable")] = None,
     dry_run: DryRunOpt = False,
@@ -183,9 +185,10 @@ def compress_cmd(
 @user_errors
 def copy_dataset_cmd(
     source: Annotated[
-        str, typer.Argument(help="source dataset: a directory or an http(s) URL")
+        str,
+        typer.Argument(help="source dataset: a directory, s3:// or http(s) URL"),
     ],
-    target: Annotated[Path, typer.Argument(help="new dataset")],
+    target: Annotated[str, typer.Argument(help="new dataset: directory or s3:// URL")],
     data_format: Annotated[str | None, typer.Option("--data-format")] = None,
     chunk_shape: Annotated[str | None, typer.Option("--chunk-shape")] = None,
     shard_shape: Annotated[str | None, typer.Option("--shard-shape")] = None,
@@ -209,4 +212,6 @@ def copy_dataset_cmd(
         return
     with open_executor(executor, jobs) as pool:
         ds.copy_dataset(target, exists_ok=exists_ok, executor=pool, **kwargs)
-    typer.echo(f"copied {source} to {target}")
+    from wkfn.storage.location import redact
+
+    typer.echo(f"copied {redact(source)} to {redact(target)}")

@@ -35,7 +35,7 @@ __all__ = ["app", "main"]
 def plan_cmd(
     spec: Annotated[Path, typer.Argument(help="declaration file (.toml or .json)")],
     dataset: Annotated[
-        Path | None, typer.Option("--dataset", help="dataset directory")
+        str | None, typer.Option("--dataset", help="dataset directory or s3:// URL")
     ] = None,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="save the plan to this directory")
@@ -50,7 +50,7 @@ def plan_cmd(
     from wkfn.execute.saved import save_plan
 
     decl = load_declaration(spec)
-    target = dataset or spec.with_suffix("")
+    target = dataset or str(spec.with_suffix(""))
     recorder = plan_declaration(decl, target, base_dir=spec.parent, source=str(spec))
     print_plan(recorder.plan)
     if json_out is not None:
@@ -68,7 +68,7 @@ def apply_cmd(
         Path, typer.Argument(help="a saved plan directory or a declaration file")
     ],
     dataset: Annotated[
-        Path | None, typer.Option("--dataset", help="dataset directory")
+        str | None, typer.Option("--dataset", help="dataset directory or s3:// URL")
     ] = None,
     executor: ExecutorOpt = "threads",
     jobs: JobsOpt = None,
@@ -87,7 +87,7 @@ def apply_cmd(
         from wkfn.declare.planner import load_declaration, plan_declaration
 
         decl = load_declaration(plan_or_spec)
-        target = dataset or plan_or_spec.with_suffix("")
+        target = dataset or str(plan_or_spec.with_suffix(""))
         recorder = plan_declaration(
             decl, target, base_dir=plan_or_spec.parent, source=str(plan_or_spec)
         )
@@ -134,12 +134,14 @@ def info_cmd(path: str | os.PathLike[str]) -> None:
     from wkfn.api.dataset import Dataset
     from wkfn.errors import UnsupportedLayerError
     from wkfn.plan.summary import human_size
+    from wkfn.storage.location import is_object_url, redact
     from wkfn.storage.remote import is_url
 
     remote = is_url(path)
-    ds = Dataset.open(path if remote else Path(path), read_only=True)
+    on_store = is_object_url(path)
+    ds = Dataset.open(path if remote or on_store else Path(path), read_only=True)
     unit = ds.voxel_size_with_unit
-    typer.echo(f"dataset {ds.name!r} at {ds.path}")
+    typer.echo(f"dataset {ds.name!r} at {redact(str(ds.path))}")
     typer.echo(f"voxel size {tuple(unit.factor)} {unit.unit.value}")
     for name, layer in ds.layers.items():
         bbox = layer.bounding_box
@@ -166,6 +168,12 @@ def info_cmd(path: str | os.PathLike[str]) -> None:
             if remote:  # HTTP has no directory listing to sum sizes over
                 typer.echo(f"  mag {mag.to_layer_name()}: {layout} (remote)")
                 continue
+            if on_store:
+                from wkfn.storage import objects
+
+                size = human_size(objects.total_size(str(view.path)))
+                typer.echo(f"  mag {mag.to_layer_name()}: {layout}, {size} stored")
+                continue
             size = human_size(_dir_size(Path(view.path)))
             typer.echo(f"  mag {mag.to_layer_name()}: {layout}, {size} on disk")
 
@@ -173,7 +181,7 @@ def info_cmd(path: str | os.PathLike[str]) -> None:
 @app.command("check")
 @user_errors
 def check_cmd(
-    path: Annotated[Path, typer.Argument(help="dataset directory")],
+    path: Annotated[str, typer.Argument(help="dataset directory or s3:// URL")],
     repair: Annotated[
         bool,
         typer.Option(
@@ -186,18 +194,21 @@ def check_cmd(
     """Validate a dataset: properties, arrays present and matching, OME metadata,
     leftovers of killed runs (``--repair`` removes those)."""
     from wkfn.cli.checks import check_dataset_on_disk, repair_leftovers
+    from wkfn.storage.location import is_object_url
 
     if repair:
         for line in repair_leftovers(path):
             typer.echo(f"removed: {line}")
-        if not path.exists():
+        if not is_object_url(path) and not Path(path).exists():
             return  # an unfinished copy target was removed as a whole
     problems = check_dataset_on_disk(path)
     for problem in problems:
         typer.echo(f"problem: {problem}")
     if problems:
         raise typer.Exit(1)
-    typer.echo(f"{path}: ok")
+    from wkfn.storage.location import redact
+
+    typer.echo(f"{redact(path)}: ok")
 
 
 @app.command("check-equality")

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from wkfn.api.dataset import PROPERTIES_FILE_NAME, Dataset
+from wkfn.api.dataset import Dataset
 from wkfn.api.recorder import Recorder
 from wkfn.declare.model import DatasetDecl, LayerDecl, decode_declaration
 from wkfn.errors import DeclarationError, WkfnError
@@ -52,9 +52,11 @@ def plan_declaration(
             declaration file's directory).
         source: the declaration's file name, for error messages.
     """
-    path = Path(dataset_path)
+    from wkfn.api.locations import dataset_root, has_dataset
+
+    path = dataset_root(dataset_path)
     voxel = VoxelSize(decl.voxel_size, length_unit_from_str(decl.unit))
-    if (path / PROPERTIES_FILE_NAME).exists():
+    if has_dataset(path):
         ds = Dataset.open(path)
         if ds.voxel_size_with_unit.to_nanometer() != voxel.to_nanometer():
             raise DeclarationError(

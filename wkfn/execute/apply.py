@@ -14,13 +14,23 @@ from wkfn.execute.executor import Progress, Report, execute
 from wkfn.execute.journal import Journal
 from wkfn.plan.plan import Plan
 from wkfn.spec.codec import decode_properties, fingerprint
-from wkfn.storage.files import read_properties_bytes
+from wkfn.storage.files import properties_exist, read_properties_bytes
+from wkfn.storage.location import is_object_url, join, parse, redact
 
 PROPERTIES = "datasource-properties.json"
 
 
 def current_fingerprint(root: str | os.PathLike[str]) -> str:
-    """Fingerprint of the properties at ``root`` ('' when there is no dataset)."""
+    """Fingerprint of the properties at ``root`` ('' when there is no dataset).
+
+    ``root`` may be an object-store URL (``s3://bucket/ds``).
+    """
+    if is_object_url(root):
+        url = parse(root).url
+        if not properties_exist(url):
+            return ""
+        source = redact(join(url, PROPERTIES))
+        return fingerprint(decode_properties(read_properties_bytes(url), source=source))
     if not (Path(root) / PROPERTIES).exists():
         return ""
     data = read_properties_bytes(root)
@@ -46,6 +56,8 @@ def apply(
     Raises:
         StalePlanError: the dataset changed since the plan was made.
     """
+    if is_object_url(root):
+        root = parse(root).url  # a UPath or URL string: tasks get the URL
     journal = Journal(root, plan.target) if resume else None
     now = current_fingerprint(root)
     if now != plan.base:
@@ -58,7 +70,7 @@ def apply(
             return Report(ops=0, tasks=0, seconds=0.0)
         expected, found = plan.base[:12] or "<none>", now[:12] or "<none>"
         raise StalePlanError(
-            f"the dataset at {root} changed since the plan was made "
+            f"the dataset at {redact(str(root))} changed since the plan was made "
             f"(expected state {expected}, found {found})"
         )
     return execute(

@@ -56,6 +56,11 @@ def run_copy_tree(root: str, op: CopyTree) -> None:
     """
     source = resolve_path(root, op.source)
     target = resolve_path(root, op.target)
+    if "://" in source or "://" in target:
+        from wkfn.execute.object_copy import copy_tree_across
+
+        copy_tree_across(source, target)
+        return
     if os.path.lexists(target):
         raise StorageError(f"cannot copy {source} to {target}: target exists")
     if not os.path.exists(source):
@@ -136,6 +141,11 @@ def run_replace_path(root: str, op: ReplacePath) -> None:
 
     source = resolve_path(root, op.source)
     target = resolve_path(root, op.target)
+    if "://" in source or "://" in target:
+        from wkfn.execute.object_copy import replace_on_store
+
+        replace_on_store(source, target)
+        return
     if not os.path.isdir(source):
         if os.path.isdir(target):
             return  # done already (a resumed run)

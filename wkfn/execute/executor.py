@@ -28,6 +28,8 @@ import numpy as np
 from wkfn.errors import ExecutionError, StorageError
 from wkfn.execute.inline import InlineExecutor
 from wkfn.execute.journal import Journal
+from wkfn.execute.task_submit import label as task_label
+from wkfn.execute.task_submit import submit
 from wkfn.plan.ops import (
     CreateArray,
     DeletePath,
@@ -70,11 +72,30 @@ class Report(msgspec.Struct, frozen=True, kw_only=True):
     seconds: float
 
 
+def _is_url(value: object) -> bool:
+    return "://" in str(value)
+
+
 def resolve_path(root: str | os.PathLike[str], path: str) -> str:
-    """Resolve a path as written in the properties against the dataset root."""
-    if "://" in path or os.path.isabs(path):
+    """Resolve a path as written in the properties against the dataset root.
+
+    A root may be a URL (``s3://bucket/ds``): relative paths then resolve to URLs.
+    """
+    if "://" in path:
         return path
+    if os.path.isabs(path):
+        return path  # a local file outside the dataset (a copy's source)
+    if _is_url(root):
+        from wkfn.storage.location import join
+
+        return join(str(root), path)
     return os.path.normpath(os.path.join(os.fspath(root), path))
+
+
+def _lexists(path: str) -> bool:
+    """A local path (or dangling link) exists; always True for URLs (the delete or
+    move functions there accept a missing source themselves)."""
+    return _is_url(path) or os.path.lexists(path)
 
 
 # ---------------------------------------------------------------- task functions
@@ -119,7 +140,7 @@ def run_delete_path(root: str, op: DeletePath) -> None:
     from wkfn.storage.files import delete_path
 
     target = resolve_path(root, op.path)
-    if os.path.lexists(target):
+    if _lexists(target):
         delete_path(target)
 
 
@@ -128,7 +149,12 @@ def run_move_path(root: str, op: MovePath) -> None:
     from wkfn.storage.files import move_path
 
     source = resolve_path(root, op.source)
-    if os.path.lexists(source):
+    if _is_url(source):
+        from wkfn.storage import objects
+
+        if not objects.exists(source):
+            return  # moved already (a resumed run)
+    if _lexists(source):
         move_path(source, resolve_path(root, op.target))
 
 
@@ -141,7 +167,8 @@ def run_write_properties(root: str, op: WriteProperties) -> None:
     from wkfn.storage.files import write_properties_bytes
     from wkfn.storage.ome import write_group_metadata
 
-    os.makedirs(root, exist_ok=True)
+    if not _is_url(root):
+        os.makedirs(root, exist_ok=True)
     write_group_metadata(root, op.properties)
     data = json.dumps(op.properties, indent=4).encode()
     write_properties_bytes(root, data)
@@ -322,7 +349,7 @@ def _rollback(root: str, created: Sequence[CreateArray]) -> None:
 
     for op in created:
         target = resolve_path(root, op.path)
-        if os.path.lexists(target):
+        if _lexists(target):
             # best effort: the failure itself is what gets reported
             with contextlib.suppress(OSError):
                 delete_path(target)
@@ -357,10 +384,14 @@ def execute(
             was.
     """
     started = time.perf_counter()
-    root_s = os.fspath(Path(root))
+    root_s = str(root).rstrip("/") if _is_url(root) else os.fspath(Path(root))
     pool: Executor = executor if executor is not None else InlineExecutor()
     parallel = not isinstance(pool, InlineExecutor)
     payloads = payloads or {}
+    if _is_url(root_s):
+        from wkfn.execute.store_checks import check_plan_for_store
+
+        check_plan_for_store(plan, root_s)
     done_keys: set[str] = journal.finished() if journal is not None else set()
     resuming = journal.begin() if journal is not None else False
     if journal is not None:
@@ -384,7 +415,7 @@ def execute(
             if journal is None:
                 _rollback(root_s, created)
             raise
-        futures = [(task, pool.submit(task.fn, *task.args)) for task in tasks]
+        futures = [(task, submit(pool, root_s, task.fn, task.args)) for task in tasks]
         bytes_total = sum(task.nbytes for task in tasks)
         bytes_done = 0
         failures: dict[str, str] = {}
@@ -392,7 +423,7 @@ def execute(
             try:
                 fut.result()
             except Exception as exc:
-                label = f"{stage.name}:{task.fn.__name__}:{_label(task.args)}"
+                label = f"{stage.name}:{task.fn.__name__}:{task_label(task.args)}"
                 failures[label] = f"{type(exc).__name__}: {exc}"
             else:
                 if isinstance(task.subject, CreateArray):
@@ -424,6 +455,8 @@ def execute(
 
 def _sweep_temp_files(root: str, plan: Plan) -> None:
     """Remove temp files an earlier, killed run of this plan may have left behind."""
+    if _is_url(root):
+        return  # object stores take whole objects: nothing is left half-written
     from wkfn.storage.files import (
         remove_stale_atomic_temp_files,
         remove_stale_temp_files,
@@ -453,16 +486,6 @@ def _with_exist_ok(stage: Stage) -> Stage:
         for op in stage.ops
     )
     return msgspec.structs.replace(stage, ops=ops)
-
-
-def _label(args: tuple[Any, ...]) -> str:
-    for arg in args[1:]:
-        if isinstance(arg, str):
-            return arg
-        path = getattr(arg, "path", None)
-        if isinstance(path, str):
-            return path
-    return ""
 
 
 __all__ = ["Report", "StorageError", "execute", "resolve_path"]

@@ -31,7 +31,7 @@ import numpy as np
 
 from wkfn.errors import ReadOnlyError, StorageError
 from wkfn.spec.array import ArrayLayout
-from wkfn.storage import remote, tsspec
+from wkfn.storage import location, object_arrays, remote, tsspec
 from wkfn.storage.ts_array import (
     METADATA_FILE,
     SPLIT_WRITE_BYTES,
@@ -95,6 +95,8 @@ def open_array(
     check_format(data_format)
     if remote.is_url(path):
         return _open_remote(str(path), data_format)
+    if location.is_object_url(path):
+        return _open_object(str(path), data_format)
     key = (os.path.abspath(os.fspath(path)), data_format)
     real = _alias.get(key)
     if real is not None:
@@ -128,8 +130,35 @@ def _open_remote(url: str, data_format: str) -> TensorStoreArray:
     return handle
 
 
+def _open_object(url: str, data_format: str) -> TensorStoreArray:
+    if data_format == "wkw":
+        object_arrays.refuse_wkw(url)
+    key = (url.rstrip("/"), data_format, "")
+    with _cache_lock:
+        handle = _remote_cache.get(key)
+    if handle is None:
+        try:
+            handle = TensorStoreArray(url.rstrip("/"), data_format)
+        except StorageError as e:
+            if "NOT_FOUND" in str(e):
+                raise StorageError(
+                    f"no {data_format} array at {location.redact(url)}"
+                ) from e
+            raise
+        with _cache_lock:
+            _remote_cache[key] = handle
+    return handle
+
+
 def forget(path: str | os.PathLike[str]) -> None:
     """Drop cached handles at or below ``path`` (after delete or move)."""
+    if location.is_object_url(path):
+        root = str(path).rstrip("/")
+        with _cache_lock:
+            for rkey in list(_remote_cache):
+                if rkey[0] == root or rkey[0].startswith(root + "/"):
+                    del _remote_cache[rkey]
+        return
     roots = {os.path.abspath(os.fspath(path)), _resolve(path)}
     with _cache_lock:
         for table in (_cache, _alias):
@@ -146,20 +175,15 @@ def forget(path: str | os.PathLike[str]) -> None:
 
 def create_array(path: str | os.PathLike[str], layout: ArrayLayout) -> None:
     """Create an array (and its parent directories); fails if one exists there."""
-    p = os.fspath(path)
     check_format(layout.data_format)
+    if location.is_object_url(path):
+        url = str(path).rstrip("/")
+        forget(url)
+        object_arrays.create(url, layout)
+        return
+    p = os.fspath(path)
     _refuse_remote(p, "create an array")
-    if layout.num_channels < 1:
-        raise StorageError(f"num_channels must be >= 1, got {layout.num_channels}")
-    chunk, shard = layout.chunk_shape, layout.shard_shape
-    if min(*chunk, *shard) < 1 or any(s % c for s, c in zip(shard, chunk)):
-        raise StorageError(
-            f"shard shape {shard} must be a multiple of chunk shape {chunk}"
-        )
-    if layout.data_format == "zarr" and chunk != shard:
-        raise StorageError("zarr v2 does not support sharding: shard must equal chunk")
-    if min(layout.shape) < 0:
-        raise StorageError(f"negative array shape {layout.shape}")
+    object_arrays.check_layout(layout)
     for name in METADATA_FILE.values():
         if os.path.exists(os.path.join(p, name)):
             raise StorageError(f"an array already exists at {p}")
@@ -181,6 +205,8 @@ def create_array(path: str | os.PathLike[str], layout: ArrayLayout) -> None:
 def array_exists(path: str | os.PathLike[str], data_format: str) -> bool:
     """True once an array's metadata file is on disk (a bare directory is none)."""
     check_format(data_format)
+    if location.is_object_url(path):
+        return object_arrays.exists(str(path), data_format)
     return os.path.exists(os.path.join(os.fspath(path), METADATA_FILE[data_format]))
 
 
@@ -192,6 +218,8 @@ def read_layout(path: str | os.PathLike[str], data_format: str) -> ArrayLayout:
     check_format(data_format)
     if remote.is_url(path):
         return open_array(path, data_format).layout
+    if location.is_object_url(path):
+        return object_arrays.read_layout(str(path), data_format)
     p = os.fspath(path)
     if data_format == "wkw":
         return read_wkw_layout(p)
@@ -233,6 +261,10 @@ def shard_boxes_on_disk(path: str | os.PathLike[str], data_format: str) -> list[
 
 def delete_array(path: str | os.PathLike[str]) -> None:
     """Remove an array directory; a symlink is unlinked, never followed."""
+    if location.is_object_url(path):
+        forget(path)
+        object_arrays.delete(str(path))
+        return
     p = os.fspath(path)
     _refuse_remote(p, "delete")
     forget(p)

@@ -17,6 +17,7 @@ import sys
 import tempfile
 
 from wkfn.errors import DatasetNotFoundError, StorageError
+from wkfn.storage.location import is_object_url
 
 PROPERTIES_FILE_NAME = "datasource-properties.json"
 
@@ -40,6 +41,12 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     A temporary file in the same directory is written and fsynced, then
     ``os.replace``d over ``path``, then the directory is fsynced.
     """
+    if is_object_url(path):
+        # one PUT: object stores replace an object atomically
+        from wkfn.storage import objects
+
+        objects.write_bytes(str(path), data)
+        return
     p = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(p))
     os.makedirs(directory, exist_ok=True)
@@ -61,6 +68,8 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
 
 def read_properties_bytes(dataset_root: str | os.PathLike[str]) -> bytes:
     """The raw bytes of ``<dataset_root>/datasource-properties.json``."""
+    if is_object_url(dataset_root):
+        return _read_remote_properties(str(dataset_root))
     p = os.path.join(os.fspath(dataset_root), PROPERTIES_FILE_NAME)
     try:
         with open(p, "rb") as f:
@@ -69,8 +78,39 @@ def read_properties_bytes(dataset_root: str | os.PathLike[str]) -> bytes:
         raise DatasetNotFoundError(f"no dataset found: {p} does not exist") from e
 
 
+def _read_remote_properties(root: str) -> bytes:
+    from wkfn.storage import location, objects
+
+    url = location.join(root, PROPERTIES_FILE_NAME)
+    try:
+        return objects.read_bytes(url)
+    except FileNotFoundError as e:
+        objects.check_bucket(root)  # a missing bucket says so
+        raise DatasetNotFoundError(
+            f"no dataset found: {location.redact(url)} does not exist"
+        ) from e
+
+
+def properties_exist(dataset_root: str | os.PathLike[str]) -> bool:
+    """True if ``<dataset_root>/datasource-properties.json`` exists (any store)."""
+    if is_object_url(dataset_root):
+        from wkfn.storage import location, objects
+
+        return objects.is_file(location.join(str(dataset_root), PROPERTIES_FILE_NAME))
+    return os.path.exists(os.path.join(os.fspath(dataset_root), PROPERTIES_FILE_NAME))
+
+
 def write_properties_bytes(dataset_root: str | os.PathLike[str], data: bytes) -> None:
-    """Atomically replace ``<dataset_root>/datasource-properties.json``."""
+    """Atomically replace ``<dataset_root>/datasource-properties.json``.
+
+    Locally: temp file, fsync, rename. On an object store: one PUT, which S3 and
+    GCS apply atomically (readers get the old or the new object, never a part).
+    """
+    if is_object_url(dataset_root):
+        from wkfn.storage import location
+
+        write_bytes_atomic(location.join(str(dataset_root), PROPERTIES_FILE_NAME), data)
+        return
     write_bytes_atomic(
         os.path.join(os.fspath(dataset_root), PROPERTIES_FILE_NAME), data
     )
@@ -85,8 +125,15 @@ def _forget(path: str) -> None:
 def delete_path(path: str | os.PathLike[str]) -> None:
     """Delete a file or directory tree; a symlink is unlinked, never followed.
 
-    A missing path is not an error.
+    A missing path is not an error. On an object store every object below the
+    prefix is deleted.
     """
+    if is_object_url(path):
+        from wkfn.storage import objects
+
+        _forget(str(path))
+        objects.delete_tree(str(path))
+        return
     p = os.fspath(path)
     _forget(p)
     try:
@@ -101,7 +148,13 @@ def delete_path(path: str | os.PathLike[str]) -> None:
 
 
 def move_path(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
-    """Move ``src`` to ``dst`` (which must not exist); creates parent directories."""
+    """Move ``src`` to ``dst`` (which must not exist); creates parent directories.
+
+    On an object store (no rename) the objects are copied, then the source deleted.
+    """
+    if is_object_url(src) or is_object_url(dst):
+        _move_objects(str(src), str(dst))
+        return
     s, d = os.fspath(src), os.fspath(dst)
     if os.path.lexists(d):
         raise StorageError(f"cannot move {s} to {d}: destination exists")
@@ -114,6 +167,21 @@ def move_path(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
     except OSError as e:
         raise StorageError(f"cannot move {s} to {d}: {e}") from e
     _fsync_dir(os.path.dirname(os.path.abspath(d)))
+
+
+def _move_objects(src: str, dst: str) -> None:
+    from wkfn.storage import location, objects
+
+    if objects.exists(dst):
+        raise StorageError(
+            f"cannot move {location.redact(src)} to {location.redact(dst)}: "
+            "destination exists"
+        )
+    if not objects.exists(src):
+        raise StorageError(f"cannot move {location.redact(src)}: it does not exist")
+    _forget(src)
+    objects.copy_tree(src, dst)
+    objects.delete_tree(src)
 
 
 TEMP_SUFFIX = ".__lock"
@@ -129,6 +197,8 @@ def remove_stale_temp_files(path: str | os.PathLike[str]) -> int:
     Returns the number of files removed.
     """
     removed = 0
+    if is_object_url(path):
+        return 0  # tensorstore writes objects with single PUTs: no temp files
     root = os.fspath(path)
     if not os.path.isdir(root):
         return 0
@@ -146,6 +216,8 @@ def remove_stale_atomic_temp_files(directory: str | os.PathLike[str]) -> int:
     They exist only if a process died between creating and renaming them; the file
     they were meant to replace is intact. Returns the number removed.
     """
+    if is_object_url(directory):
+        return 0  # properties are single PUTs: no temp files
     root = os.fspath(directory)
     if not os.path.isdir(root):
         return 0

@@ -16,6 +16,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from wkfn.storage import location
 from wkfn.storage.files import write_bytes_atomic
 
 JsonDict = dict[str, Any]
@@ -208,6 +209,42 @@ def _layer_mags(
     return layer_dir, mags
 
 
+def _layer_mags_objects(
+    root: str, layer: Mapping[str, Any]
+) -> tuple[str, list[MagEntry]] | None:
+    """:func:`_layer_mags` for a dataset on an object store (one listing per layer).
+
+    A "directory" exists there when objects lie below its prefix.
+    """
+    from wkfn.storage import objects
+
+    name = str(layer["name"])
+    layer_dir = location.join(root, name)
+    present = set(objects.list_dir(layer_dir))
+    if not present:
+        return None
+    mags: list[MagEntry] = []
+    for entry in layer.get("mags", []):
+        mag = tuple(int(v) for v in entry["mag"])
+        if len(mag) != 3:
+            continue
+        path = entry.get("path")
+        if path is None:
+            short = mag_dir_name(mag)
+            long = f"{mag[0]}-{mag[1]}-{mag[2]}"
+            rel = long if long in present and short not in present else short
+        else:
+            path = str(path)
+            if "://" in path:
+                return None
+            found = location.relative_to(location.join(root, path), layer_dir)
+            if found is None:
+                return None
+            rel = found[2:]
+        mags.append((rel, (mag[0], mag[1], mag[2])))
+    return layer_dir, mags
+
+
 def group_files(properties: Mapping[str, Any]) -> dict[str, JsonDict]:
     """Root group files for the formats used: ``{"zarr.json": ..., ".zgroup": ...}``."""
     formats = {layer.get("dataFormat") for layer in properties.get("dataLayers", [])}
@@ -225,6 +262,10 @@ def _dump(obj: Any) -> bytes:
 
 def _read_json(path: str) -> Any:
     try:
+        if location.is_object_url(path):
+            from wkfn.storage import objects
+
+            return json.loads(objects.read_bytes(path))
         with open(path, "rb") as f:
             return json.loads(f.read())
     except (FileNotFoundError, ValueError):
@@ -234,21 +275,28 @@ def _read_json(path: str) -> Any:
 def write_group_metadata(
     dataset_root: str | os.PathLike[str], properties: Mapping[str, Any]
 ) -> None:
-    """Write root group files and OME-NGFF metadata of every local zarr layer."""
-    root = os.fspath(dataset_root)
+    """Write root group files and OME-NGFF metadata of every local zarr layer.
+
+    ``dataset_root`` may be an object-store URL (``s3://bucket/ds``).
+    """
+    on_store = location.is_object_url(dataset_root)
+    root = str(dataset_root).rstrip("/") if on_store else os.fspath(dataset_root)
+    join = location.join if on_store else os.path.join
     for name, content in group_files(properties).items():
-        write_bytes_atomic(os.path.join(root, name), _dump(content))
+        write_bytes_atomic(join(root, name), _dump(content))
     voxel_nm = _voxel_nm(properties)
     for layer in properties.get("dataLayers", []):
         fmt = layer.get("dataFormat")
         if fmt not in ("zarr3", "zarr"):
             continue
-        found = _layer_mags(root, layer)
+        found = (
+            _layer_mags_objects(root, layer) if on_store else _layer_mags(root, layer)
+        )
         if found is None:
             continue
         layer_dir, mags = found
         if fmt == "zarr3":
-            group_path = os.path.join(layer_dir, "zarr.json")
+            group_path = join(layer_dir, "zarr.json")
             existing = _read_json(group_path)
             attributes: JsonDict = {}
             if isinstance(existing, dict) and isinstance(
@@ -259,10 +307,8 @@ def write_group_metadata(
             group = {"zarr_format": 3, "node_type": "group", "attributes": attributes}
             write_bytes_atomic(group_path, _dump(group))
         else:
+            write_bytes_atomic(join(layer_dir, ".zgroup"), _dump({"zarr_format": 2}))
             write_bytes_atomic(
-                os.path.join(layer_dir, ".zgroup"), _dump({"zarr_format": 2})
-            )
-            write_bytes_atomic(
-                os.path.join(layer_dir, ".zattrs"),
+                join(layer_dir, ".zattrs"),
                 _dump(ome_attributes_v04(mags, voxel_nm)),
             )

@@ -135,9 +135,12 @@ def hold(
     Locks are taken in ascending byte order, so two writers can never deadlock; they
     are released when the block ends, or when the process dies. Nested holds of the
     same shard in one thread would wait for themselves: take all locks at once.
-    Does nothing unless :func:`locking_mode` is ``"shard"``.
+    Does nothing unless :func:`locking_mode` is ``"shard"``, and nothing for arrays
+    on object storage (``s3://``, ``gs://``), which offers no locks.
     """
-    if locking_mode() != "shard" or not _HAVE_FCNTL:
+    if locking_mode() != "shard" or not _HAVE_FCNTL or "://" in array_path:
+        # object stores have no locks to take: writers of one shard there must be
+        # kept apart by the plan (the executor gives each task whole shards)
         yield
         return
     wanted = sorted({lock_byte(s) for s in shards} | ({0} if metadata else set()))

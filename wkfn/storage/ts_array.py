@@ -18,7 +18,7 @@ import numpy as np
 
 from wkfn.errors import ReadOnlyError, StorageError
 from wkfn.spec.array import ArrayLayout
-from wkfn.storage import remote, shard_locks, tsspec
+from wkfn.storage import location, remote, shard_locks, store_access, tsspec
 from wkfn.storage.wkw_array import (
     HEADER_NAME,
     check_box,
@@ -84,14 +84,21 @@ class TensorStoreArray:
     """A zarr3 or zarr v2 array opened through tensorstore.
 
     ``path`` may be an http(s) URL (see :mod:`wkfn.storage.remote`): the array is
-    then read through tensorstore's ``http`` kvstore and refuses every write.
+    then read through tensorstore's ``http`` kvstore and refuses every write. An
+    ``s3://`` / ``gs://`` URL is read and written through tensorstore's ``s3`` /
+    ``gcs`` kvstore (see :mod:`wkfn.storage.location`).
     """
 
     def __init__(self, path: str, data_format: str) -> None:
         self.path = path
         self.data_format = data_format
         self.remote = remote.is_url(path)
-        self._meta_path = os.path.join(path, METADATA_FILE[data_format])
+        self.object_store = location.is_object_url(path)
+        self._meta_path = (
+            location.join(path, METADATA_FILE[data_format])
+            if self.object_store
+            else os.path.join(path, METADATA_FILE[data_format])
+        )
         self._lock = threading.Lock()
         self._open()
 
@@ -100,6 +107,11 @@ class TensorStoreArray:
         if self.remote:
             stamp: tuple[int, int, int] | None = (0, 0, 0)
             spec = remote.open_spec(self.path, self.data_format)
+        elif self.object_store:
+            stamp = (0, 0, 0)
+            spec = tsspec.open_spec(
+                self.path, self.data_format, store_access.kvstore_spec(self.path)
+            )
         else:
             stamp = _metadata_stat(self._meta_path)
             spec = tsspec.open_spec(self.path, self.data_format)
@@ -115,8 +127,10 @@ class TensorStoreArray:
         self._stamp = stamp
 
     def _redact(self, message: str) -> str:
-        """Remote messages lose their tokens (tensorstore echoes its spec)."""
-        return remote.redact(message) if self.remote else message
+        """Messages lose their secrets (tensorstore echoes its spec)."""
+        if self.remote:
+            return remote.redact(message)
+        return location.redact(message) if self.object_store else message
 
     def _check_writable(self) -> None:
         if self.remote:
@@ -133,7 +147,7 @@ class TensorStoreArray:
         self._store = store
         hi = store.domain.exclusive_max
         self._shape: Vec3 = (int(hi[1]), int(hi[2]), int(hi[3]))
-        if self.remote:
+        if self.remote or self.object_store:
             self._layout = _layout_from_spec(self.path, self.data_format, store)
         else:
             self._layout = _layout_from_store(self.path, self.data_format, store)
@@ -144,6 +158,12 @@ class TensorStoreArray:
         return self._layout
 
     def _refresh_if_changed(self) -> bool:
+        if self.object_store:
+            # no cheap stat on an object store: reopen (one GET of the metadata)
+            before = self._shape
+            with self._lock:
+                self._open()
+            return self._shape != before
         stamp = _metadata_stat(self._meta_path)
         if stamp is not None and stamp != self._stamp:
             with self._lock:
@@ -227,10 +247,11 @@ class TensorStoreArray:
                     ).result()
                 except Exception as e:
                     raise StorageError(
-                        f"cannot resize {self.path} to {new}: {e}"
+                        self._redact(f"cannot resize {self.path} to {new}: {e}")
                     ) from e
             self._set_store(store)
-            self._stamp = _metadata_stat(self._meta_path) or self._stamp
+            if not self.object_store:
+                self._stamp = _metadata_stat(self._meta_path) or self._stamp
 
     def write(self, offset: Vec3, data: np.ndarray[Any, Any]) -> None:
         """Write ``(c, x, y, z)`` data; grows the array shape when needed."""
@@ -275,7 +296,9 @@ class TensorStoreArray:
         except StorageError:
             raise
         except Exception as e:
-            raise StorageError(f"cannot write {self.path} at {offset}: {e}") from e
+            raise StorageError(
+                self._redact(f"cannot write {self.path} at {offset}: {e}")
+            ) from e
 
     def write_many(self, regions: Sequence[Region]) -> None:
         """Apply writes in order, read-modify-writing each touched shard once."""
@@ -333,7 +356,9 @@ class TensorStoreArray:
         except Exception as e:
             if not txn.commit_started:
                 txn.abort()
-            raise StorageError(f"cannot write regions into {self.path}: {e}") from e
+            raise StorageError(
+                self._redact(f"cannot write regions into {self.path}: {e}")
+            ) from e
         STATS["transactions"] += 1
 
     def shard_boxes(self) -> list[Box]:
@@ -344,13 +369,32 @@ class TensorStoreArray:
                 "HTTP offers no directory listing"
             )
         shard = self._layout.shard_shape
-        root = (
-            os.path.join(self.path, "c") if self.data_format == "zarr3" else self.path
-        )
-        return [
-            ((x * shard[0], y * shard[1], z * shard[2]), shard)
-            for x, y, z in _iter_chunk_keys(root)
-        ]
+        if self.object_store:
+            keys = _object_chunk_keys(self.path, self.data_format)
+        else:
+            root = (
+                os.path.join(self.path, "c")
+                if self.data_format == "zarr3"
+                else self.path
+            )
+            keys = _iter_chunk_keys(root)
+        return [((x * shard[0], y * shard[1], z * shard[2]), shard) for x, y, z in keys]
+
+
+def _object_chunk_keys(url: str, data_format: str) -> list[Vec3]:
+    """Chunk keys ``[c/]0/<x>/<y>/<z>`` of an array on an object store."""
+    from wkfn.storage import objects
+
+    prefix = "c/0/" if data_format == "zarr3" else "0/"
+    out: list[Vec3] = []
+    for rel in objects.iter_keys(url):
+        if not rel.startswith(prefix):
+            continue
+        parts = rel[len(prefix) :].split("/")
+        if len(parts) == 3 and all(p.isdigit() for p in parts):
+            out.append((int(parts[0]), int(parts[1]), int(parts[2])))
+    out.sort(key=lambda v: (v[2], v[1], v[0]))
+    return out
 
 
 def _iter_chunk_keys(root: str) -> list[Vec3]:

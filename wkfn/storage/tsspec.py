@@ -171,8 +171,16 @@ def driver_name(data_format: str) -> str:
     raise ValueError(f"no tensorstore driver for data format {data_format!r}")
 
 
-def create_spec(path: str | os.PathLike[str], layout: ArrayLayout) -> JsonDict:
-    """Spec that creates a new array (fails if one exists)."""
+def create_spec(
+    path: str | os.PathLike[str],
+    layout: ArrayLayout,
+    kvstore: JsonDict | None = None,
+) -> JsonDict:
+    """Spec that creates a new array (fails if one exists).
+
+    ``kvstore`` replaces the local file kvstore (an object store's, built by
+    :func:`wkfn.storage.store_access.kvstore_spec`).
+    """
     if layout.data_format == "zarr3":
         metadata = zarr3_metadata(layout)
     elif layout.data_format == "zarr":
@@ -183,14 +191,16 @@ def create_spec(path: str | os.PathLike[str], layout: ArrayLayout) -> JsonDict:
         )
     return {
         "driver": driver_name(layout.data_format),
-        "kvstore": kvstore_spec(path),
+        "kvstore": kvstore if kvstore is not None else kvstore_spec(path),
         "metadata": metadata,
         "create": True,
     }
 
 
-def open_spec(path: str | os.PathLike[str], data_format: str) -> JsonDict:
-    """Spec that opens an existing array.
+def open_spec(
+    path: str | os.PathLike[str], data_format: str, kvstore: JsonDict | None = None
+) -> JsonDict:
+    """Spec that opens an existing array (``kvstore`` as in :func:`create_spec`).
 
     Metadata is re-read whenever an array is (re)opened, and cached chunks are
     revalidated against the file's generation on every read, so a shard or a whole
@@ -200,7 +210,7 @@ def open_spec(path: str | os.PathLike[str], data_format: str) -> JsonDict:
     """
     return {
         "driver": driver_name(data_format),
-        "kvstore": kvstore_spec(path),
+        "kvstore": kvstore if kvstore is not None else kvstore_spec(path),
         "open": True,
         "recheck_cached_metadata": "open",
         "recheck_cached_data": True,
