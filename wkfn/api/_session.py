@@ -322,7 +322,7 @@ class Session:
         if locations.is_object_root(self.root):
             return resolved
         return path_policy.check_mag_path(
-            os.fspath(self.root),
+            str(self.root),
             stored,
             resolved,
             self.layer_spec(layer).data_format,
