@@ -83,5 +83,5 @@ def test_a_killed_holder_releases_its_lock(tmp_path: Path) -> None:
     holder.wait(timeout=60)
     assert acquired.wait(60)  # the OS released the dead holder's lock
     waiter.join(60)
-    assert os.listdir(tmp_path) == [shard_locks.LOCK_FILE_NAME]
-    assert os.path.getsize(tmp_path / shard_locks.LOCK_FILE_NAME) == 0
+    assert os.listdir(tmp_path) == []  # the dataset holds no lock files
+    assert os.path.getsize(shard_locks.anchor_path(str(tmp_path))) == 0

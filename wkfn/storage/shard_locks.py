@@ -7,11 +7,18 @@ spawn processes x 200 unaligned 15³ writes into shared 64³ shards: 132 of 800 
 lost on zarr3, 62 on zarr v2, and corrupt (half-written) wkw files.
 
 The lock is an **open-file-description byte-range lock** (Linux ``F_OFD_SETLKW``) on
-one empty anchor file per array, :data:`LOCK_FILE_NAME` in the array directory. Each
-shard maps to one byte of that file (byte 0 is the array metadata), so writers of
-different shards never wait for each other. The OS releases the locks of a process
-when it dies, ``kill -9`` included: nothing is ever stale or stuck, and the anchor
-file carries no state (its existence means nothing, it is never deleted or renamed).
+one empty anchor file per array. Each shard maps to one byte of that file (byte 0 is
+the array metadata), so writers of different shards never wait for each other. The
+OS releases the locks of a process when it dies, ``kill -9`` included: nothing is
+ever stale or stuck, and the anchor file carries no state (its existence means
+nothing, it is never deleted or renamed).
+
+The anchors live **outside the dataset**, in :func:`lock_dir` (``$WKFN_LOCK_DIR``,
+else ``<tmp>/wkfn-locks``), named by a digest of the array's real path: a dataset
+holds only its data, so uploads and other tools see no extra files (the reference's
+upload declares every file and an empty one is never sent, so the server waits for
+it forever). Writers on several hosts of a shared file system must point
+``WKFN_LOCK_DIR`` at a folder on that file system.
 
 Why not tensorstore's own locking: its ``os`` mode serialises writers correctly, but
 tensorstore 0.1.86 reuses a ``<key>.__lock`` temp file left by a killed writer without
@@ -32,9 +39,11 @@ lock (in-process writers are still serialised by tensorstore and the wkw driver)
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import struct
 import sys
+import tempfile
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -42,8 +51,9 @@ from wkfn.errors import InvalidArgumentError, StorageError
 
 Vec3 = tuple[int, int, int]
 
-LOCK_FILE_NAME = ".wkfn-lock"
-"""Empty anchor file in an array directory; writers lock byte ranges of it."""
+LOCK_DIR_ENV = "WKFN_LOCK_DIR"
+"""Environment variable naming the folder of the anchor files (default: a folder in
+the system's temporary directory)."""
 
 LOCKING_MODES = ("shard", "os", "none")
 """Values of ``WKFN_FILE_LOCKING``."""
@@ -118,9 +128,25 @@ def _flock_struct(start: int, kind: int) -> bytes:
     return struct.pack("@hhqqi4x", kind, os.SEEK_SET, start, 1, 0)
 
 
+def lock_dir() -> str:
+    """Folder of the anchor files: ``$WKFN_LOCK_DIR``, else ``<tmp>/wkfn-locks``."""
+    return os.environ.get(LOCK_DIR_ENV) or os.path.join(
+        tempfile.gettempdir(), "wkfn-locks"
+    )
+
+
+def anchor_path(array_path: str) -> str:
+    """The anchor file of one array: named by a digest of its real path, so every
+    process that writes the array (whatever path it was given) locks the same file."""
+    real = os.path.realpath(array_path)
+    digest = hashlib.sha256(real.encode("utf-8", "surrogateescape")).hexdigest()
+    return os.path.join(lock_dir(), digest[:40] + ".lock")
+
+
 def _open_anchor(array_path: str) -> int:
-    anchor = os.path.join(array_path, LOCK_FILE_NAME)
+    anchor = anchor_path(array_path)
     try:
+        os.makedirs(os.path.dirname(anchor), mode=0o777, exist_ok=True)
         return os.open(anchor, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
     except OSError as e:
         raise StorageError(f"cannot open the write lock {anchor}: {e}") from e
@@ -172,9 +198,11 @@ def _acquire(fd: int, wanted: list[int], array_path: str) -> None:
 
 __all__ = [
     "LOCKING_MODES",
-    "LOCK_FILE_NAME",
+    "LOCK_DIR_ENV",
+    "anchor_path",
     "hold",
     "lock_byte",
+    "lock_dir",
     "locking_mode",
     "shards_of_boxes",
 ]
