@@ -16,6 +16,7 @@ from typing import ClassVar, Self
 
 from wkfn.errors import InvalidArgumentError
 from wkfn.spec.layer import AttachmentSpec
+from wkfn.storage import location
 from wkfn.transform import attachments as att_transform
 from wkfn.transform.attachments import AttachmentKind
 
@@ -52,7 +53,7 @@ def parse_attachment_format(value: object) -> AttachmentDataFormat:
 
 
 def is_url_path(path: object) -> bool:
-    return isinstance(path, str) and "://" in path
+    return isinstance(path, str) and location.is_remote(path)
 
 
 class Attachment:

@@ -41,6 +41,7 @@ from wkfn.plan.ops import (
 )
 from wkfn.plan.plan import Plan, Stage
 from wkfn.plan.summary import output_bytes
+from wkfn.storage import location
 
 Payloads = Mapping[str, np.ndarray]
 
@@ -72,10 +73,6 @@ class Report(msgspec.Struct, frozen=True, kw_only=True):
     seconds: float
 
 
-def _is_url(value: object) -> bool:
-    return "://" in str(value)
-
-
 def resolve_path(root: str | os.PathLike[str], path: str) -> str:
     """Resolve a path as written in the properties against the dataset root.
 
@@ -85,7 +82,7 @@ def resolve_path(root: str | os.PathLike[str], path: str) -> str:
         return path
     if os.path.isabs(path):
         return path  # a local file outside the dataset (a copy's source)
-    if _is_url(root):
+    if location.is_remote(root):
         from wkfn.storage.location import join
 
         return join(str(root), path)
@@ -95,7 +92,7 @@ def resolve_path(root: str | os.PathLike[str], path: str) -> str:
 def _lexists(path: str) -> bool:
     """A local path (or dangling link) exists; always True for URLs (the delete or
     move functions there accept a missing source themselves)."""
-    return _is_url(path) or os.path.lexists(path)
+    return location.is_remote(path) or os.path.lexists(path)
 
 
 # ---------------------------------------------------------------- task functions
@@ -149,7 +146,7 @@ def run_move_path(root: str, op: MovePath) -> None:
     from wkfn.storage.files import move_path
 
     source = resolve_path(root, op.source)
-    if _is_url(source):
+    if location.is_remote(source):
         from wkfn.storage import objects
 
         if not objects.exists(source):
@@ -167,7 +164,7 @@ def run_write_properties(root: str, op: WriteProperties) -> None:
     from wkfn.storage.files import write_properties_bytes
     from wkfn.storage.ome import write_group_metadata
 
-    if not _is_url(root):
+    if not location.is_remote(root):
         os.makedirs(root, exist_ok=True)
     write_group_metadata(root, op.properties)
     data = json.dumps(op.properties, indent=4).encode()
@@ -384,11 +381,13 @@ def execute(
             was.
     """
     started = time.perf_counter()
-    root_s = str(root).rstrip("/") if _is_url(root) else os.fspath(Path(root))
+    root_s = (
+        str(root).rstrip("/") if location.is_remote(root) else os.fspath(Path(root))
+    )
     pool: Executor = executor if executor is not None else InlineExecutor()
     parallel = not isinstance(pool, InlineExecutor)
     payloads = payloads or {}
-    if _is_url(root_s):
+    if location.is_remote(root_s):
         from wkfn.execute.store_checks import check_plan_for_store
 
         check_plan_for_store(plan, root_s)
@@ -455,7 +454,7 @@ def execute(
 
 def _sweep_temp_files(root: str, plan: Plan) -> None:
     """Remove temp files an earlier, killed run of this plan may have left behind."""
-    if _is_url(root):
+    if location.is_remote(root):
         return  # object stores take whole objects: nothing is left half-written
     from wkfn.storage.files import (
         remove_stale_atomic_temp_files,
