@@ -7,7 +7,9 @@ catch ``IndexError`` or ``RuntimeError`` around ``webknossos`` calls keep workin
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
+
+_E = TypeVar("_E", bound=BaseException)
 
 
 def _rebuild(cls: type[WkfnError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
@@ -129,12 +131,34 @@ class UnsafePathError(StorageError, PermissionError):
 
 
 class ExecutionError(WkfnError, RuntimeError):
-    """One or more plan operations failed; ``failures`` maps op keys to messages."""
+    """One or more plan operations failed.
 
-    def __init__(self, failures: dict[str, str]) -> None:
+    ``failures`` maps task labels to readable messages; ``causes`` maps the same
+    labels to the exceptions themselves, so callers can re-raise a typed cause
+    (see :meth:`cause_of`) instead of parsing messages. Pickling keeps the
+    messages and drops the causes (a worker's exception may not pickle).
+    """
+
+    def __init__(
+        self,
+        failures: dict[str, str],
+        causes: dict[str, BaseException] | None = None,
+    ) -> None:
         self.failures = dict(failures)
+        self.causes = dict(causes or {})
         lines = "\n".join(f"  {key}: {msg}" for key, msg in self.failures.items())
         super().__init__(f"{len(self.failures)} plan operation(s) failed:\n{lines}")
+
+    def cause_of(self, kind: type[_E]) -> _E | None:
+        """The first failed task's exception that is a ``kind``, else None."""
+        for cause in self.causes.values():
+            if isinstance(cause, kind):
+                return cause
+        return None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        state = {k: v for k, v in self.__dict__.items() if k != "causes"}
+        return (_rebuild, (type(self), self.args, {**state, "causes": {}}))
 
 
 class MismatchError(WkfnError, AssertionError):

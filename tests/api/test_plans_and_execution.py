@@ -198,7 +198,7 @@ def test_resume_after_kill_between_create_and_first_journal_line(
 ) -> None:
     """The crash window the random-kill test hit once: an array created, nothing
     journaled yet. The journal is begun before any op, so the rerun resumes."""
-    from wkfn.execute.executor import run_create_array
+    from wkfn.execute.array_tasks import run_create_array
     from wkfn.execute.journal import Journal
     from wkfn.plan.ops import CreateArray
 

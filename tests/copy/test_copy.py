@@ -20,7 +20,6 @@ from wkfn.errors import (
     InvalidLayerNameError,
     LayerExistsError,
 )
-from wkfn.execute import executor as ex
 from wkfn.execute.inline import InlineExecutor
 from wkfn.plan.ops import CopyRegion, CopyTree, CreateArray, LinkPath, ReplacePath
 
@@ -516,7 +515,7 @@ def test_copy_dataset_refuses_escaping_source_names(tmp_path: Path) -> None:
 
 
 def _fail_after(n: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    from wkfn.execute import copy_tasks
+    from wkfn.execute import copy_tasks, dispatch
 
     count = {"n": 0}
 
@@ -526,7 +525,7 @@ def _fail_after(n: int, monkeypatch: pytest.MonkeyPatch) -> None:
             raise OSError("disk full (injected)")
         return copy_tasks.run_copy_region(root, op)
 
-    monkeypatch.setitem(ex._TASK_OF, CopyRegion, failing)
+    monkeypatch.setattr(dispatch, "run_copy_region", failing)
 
 
 def test_failed_copy_dataset_leaves_no_target(

@@ -28,7 +28,7 @@ from wkfn.errors import (
     UnsupportedImageDataError,
     UnsupportedImageFormatError,
 )
-from wkfn.execute.image_tasks import ImportStats
+from wkfn.execute.image_tasks import ImportStats, run_import_images
 from wkfn.geometry import Mag
 from wkfn.images.readers import (
     OPTIONAL_READERS,
@@ -201,7 +201,7 @@ class CaptureStats(Executor):
     def submit(
         self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any
     ) -> Future[Any]:
-        is_import = getattr(fn, "__name__", "") == "run_import_images"
+        is_import = fn is run_import_images
         if is_import and self.frames is not None:
             done: Future[Any] = Future()
             try:
@@ -217,10 +217,8 @@ class CaptureStats(Executor):
 
 
 def typed_failure(exc: ExecutionError) -> Exception:
-    for message in exc.failures.values():
-        if message.startswith("CorruptImageError"):
-            return CorruptImageError(message.split(": ", 1)[-1])
-    return exc
+    """A corrupt image's own error when that is why the import failed."""
+    return exc.cause_of(CorruptImageError) or exc
 
 
 # ------------------------------------------------------------------ options

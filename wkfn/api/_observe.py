@@ -17,7 +17,7 @@ from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from wkfn.api._session import Session, open_session
 from wkfn.errors import InvalidArgumentError
-from wkfn.execute.executor import resolve_path
+from wkfn.execute.paths import resolve_path
 from wkfn.geometry import Mag
 from wkfn.spec import lookup
 from wkfn.transform.copy import SourceLayer, SourceMag

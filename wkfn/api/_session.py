@@ -43,8 +43,8 @@ from wkfn.api._running import (
 )
 from wkfn.api.recorder import Recorder
 from wkfn.errors import DatasetNotFoundError, ReadOnlyError
-from wkfn.execute.executor import resolve_path
 from wkfn.execute.journal import JOURNAL_DIR
+from wkfn.execute.paths import resolve_path
 from wkfn.execute.progress_bar import is_long, progress_bar
 from wkfn.execute.resumable import clean_finished
 from wkfn.geometry import Mag

@@ -36,7 +36,7 @@ from wkfn.api.attachment_types import (
     is_url_path,
 )
 from wkfn.errors import InvalidArgumentError
-from wkfn.execute.executor import resolve_path
+from wkfn.execute.paths import resolve_path
 from wkfn.spec.layer import AttachmentSpec
 from wkfn.storage import path_policy, remote
 from wkfn.transform import attachments as att_transform

@@ -28,7 +28,7 @@ from wkfn.api.coordinate_transformations import (
     transformation_from_json,
 )
 from wkfn.errors import InvalidArgumentError, StorageError
-from wkfn.execute.executor import resolve_path
+from wkfn.execute.paths import resolve_path
 from wkfn.geometry import BoundingBox, Mag, NDBoundingBox
 from wkfn.spec.names import mag_dir_name
 from wkfn.transform import layer_extras as extras_transform

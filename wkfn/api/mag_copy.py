@@ -21,7 +21,7 @@ from wkfn.api._parse import copy_options, mag_tuple, optional_vec3
 from wkfn.api._session import Session
 from wkfn.errors import ConflictingArgumentsError, InvalidArgumentError, ReadOnlyError
 from wkfn.execute.copy_tasks import drop_cached_arrays
-from wkfn.execute.executor import resolve_path
+from wkfn.execute.paths import resolve_path
 from wkfn.geometry import Mag
 from wkfn.spec import lookup
 from wkfn.transform import copy as copy_transform

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from wkfn.errors import StorageError
-from wkfn.execute.executor import resolve_path
+from wkfn.execute.paths import resolve_path
 from wkfn.plan.ops import CopyRegion, CopyTree, LinkPath, ReplacePath
 
 

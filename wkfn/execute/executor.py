@@ -13,7 +13,6 @@ properties are not written: the dataset stays openable with its previous content
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import time
 from collections import defaultdict
@@ -26,17 +25,15 @@ import msgspec
 import numpy as np
 
 from wkfn.errors import ExecutionError, StorageError
+from wkfn.execute.array_tasks import Region, run_write_regions
+from wkfn.execute.dispatch import task_for
 from wkfn.execute.inline import InlineExecutor
 from wkfn.execute.journal import Journal
+from wkfn.execute.paths import lexists, resolve_path
 from wkfn.execute.task_submit import label as task_label
 from wkfn.execute.task_submit import submit
 from wkfn.plan.ops import (
     CreateArray,
-    DeletePath,
-    MovePath,
-    PlanOp,
-    ResizeArray,
-    WriteProperties,
     WriteRegion,
 )
 from wkfn.plan.plan import Plan, Stage
@@ -59,7 +56,6 @@ class ProgressEvent(msgspec.Struct, frozen=True, kw_only=True):
 
 
 Progress = Callable[[ProgressEvent], None]
-Region = tuple[tuple[int, int, int], np.ndarray]
 
 #: Aim for write tasks of about this many payload bytes when spreading over workers.
 TARGET_TASK_BYTES = 64 * 1024 * 1024
@@ -71,104 +67,6 @@ class Report(msgspec.Struct, frozen=True, kw_only=True):
     ops: int
     tasks: int
     seconds: float
-
-
-def resolve_path(root: str | os.PathLike[str], path: str) -> str:
-    """Resolve a path as written in the properties against the dataset root.
-
-    A root may be a URL (``s3://bucket/ds``): relative paths then resolve to URLs.
-    """
-    if "://" in path:
-        return path
-    if os.path.isabs(path):
-        return path  # a local file outside the dataset (a copy's source)
-    if location.is_remote(root):
-        from wkfn.storage.location import join
-
-        return join(str(root), path)
-    return os.path.normpath(os.path.join(os.fspath(root), path))
-
-
-def _lexists(path: str) -> bool:
-    """A local path (or dangling link) exists; always True for URLs (the delete or
-    move functions there accept a missing source themselves)."""
-    return location.is_remote(path) or os.path.lexists(path)
-
-
-# ---------------------------------------------------------------- task functions
-# Top-level so that they pickle by reference for process pools and dask workers.
-
-
-def run_create_array(root: str, op: CreateArray) -> None:
-    """Create one array (or, with ``exist_ok``, accept an identical existing one)."""
-    from wkfn.storage.arrays import array_exists, create_array, open_array, read_layout
-
-    path = resolve_path(root, op.path)
-    # a run killed inside create_array may leave the directory without metadata
-    if op.exist_ok and array_exists(path, op.layout.data_format):
-        found = read_layout(path, op.layout.data_format)
-        want = op.layout
-        if msgspec.structs.replace(found, shape=want.shape) != want:
-            raise StorageError(f"{path} exists with another layout: {found}")
-        open_array(path, want.data_format).resize(want.shape)
-        return
-    create_array(path, op.layout)
-
-
-def run_resize_array(root: str, op: ResizeArray) -> None:
-    """Grow one array's shape (metadata only)."""
-    from wkfn.storage.arrays import open_array
-
-    open_array(resolve_path(root, op.path), op.data_format).resize(op.shape)
-
-
-def run_write_regions(
-    root: str, path: str, data_format: str, regions: Sequence[Region]
-) -> int:
-    """Write regions into one array, each shard read-modify-written once."""
-    from wkfn.storage.arrays import write_regions
-
-    write_regions(resolve_path(root, path), data_format, regions)
-    return len(regions)
-
-
-def run_delete_path(root: str, op: DeletePath) -> None:
-    """Remove a layer or mag directory (a symlink is unlinked, not followed)."""
-    from wkfn.storage.files import delete_path
-
-    target = resolve_path(root, op.path)
-    if _lexists(target):
-        delete_path(target)
-
-
-def run_move_path(root: str, op: MovePath) -> None:
-    """Rename a directory inside the dataset."""
-    from wkfn.storage.files import move_path
-
-    source = resolve_path(root, op.source)
-    if location.is_remote(source):
-        from wkfn.storage import objects
-
-        if not objects.exists(source):
-            return  # moved already (a resumed run)
-    if _lexists(source):
-        move_path(source, resolve_path(root, op.target))
-
-
-def run_write_properties(root: str, op: WriteProperties) -> None:
-    """Write the group/OME metadata, then the properties file atomically.
-
-    The properties file is the commit point of a plan: once it is written,
-    everything the plan does is on disk (a resumed apply relies on this).
-    """
-    from wkfn.storage.files import write_properties_bytes
-    from wkfn.storage.ome import write_group_metadata
-
-    if not location.is_remote(root):
-        os.makedirs(root, exist_ok=True)
-    write_group_metadata(root, op.properties)
-    data = json.dumps(op.properties, indent=4).encode()
-    write_properties_bytes(root, data)
 
 
 # ---------------------------------------------------------------- planning of tasks
@@ -308,45 +206,12 @@ def _stage_tasks(
     return tasks
 
 
-_TASK_OF: dict[type[PlanOp], Callable[..., Any]] = {
-    CreateArray: run_create_array,
-    ResizeArray: run_resize_array,
-    DeletePath: run_delete_path,
-    MovePath: run_move_path,
-    WriteProperties: run_write_properties,
-}
-
-#: Ops whose task functions live in their own modules: "module:function". The
-#: function is called as ``fn(root, op)`` and imported on first use.
-_TASK_PATHS: dict[str, str] = {
-    "DownsampleRegion": "wkfn.execute.resample_tasks:run_downsample_region",
-    "UpsampleRegion": "wkfn.execute.resample_tasks:run_upsample_region",
-    "CopyRegion": "wkfn.execute.copy_tasks:run_copy_region",
-    "CopyTree": "wkfn.execute.copy_tasks:run_copy_tree",
-    "LinkPath": "wkfn.execute.copy_tasks:run_link_path",
-    "ReplacePath": "wkfn.execute.copy_tasks:run_replace_path",
-    "ImportImages": "wkfn.execute.image_tasks:run_import_images",
-}
-
-
-def task_for(op: PlanOp) -> Callable[..., Any]:
-    """The top-level function that runs ``op`` (as ``fn(root, op)``)."""
-    fn = _TASK_OF.get(type(op))
-    if fn is None:
-        import importlib
-
-        module, _, name = _TASK_PATHS[type(op).__name__].partition(":")
-        fn = getattr(importlib.import_module(module), name)
-        _TASK_OF[type(op)] = fn
-    return fn
-
-
 def _rollback(root: str, created: Sequence[CreateArray]) -> None:
     from wkfn.storage.files import delete_path
 
     for op in created:
         target = resolve_path(root, op.path)
-        if _lexists(target):
+        if lexists(target):
             # best effort: the failure itself is what gets reported
             with contextlib.suppress(OSError):
                 delete_path(target)
@@ -418,12 +283,14 @@ def execute(
         bytes_total = sum(task.nbytes for task in tasks)
         bytes_done = 0
         failures: dict[str, str] = {}
+        causes: dict[str, BaseException] = {}
         for done, (task, fut) in enumerate(futures, start=1):
             try:
                 fut.result()
             except Exception as exc:
                 label = f"{stage.name}:{task.fn.__name__}:{task_label(task.args)}"
                 failures[label] = f"{type(exc).__name__}: {exc}"
+                causes[label] = exc
             else:
                 if isinstance(task.subject, CreateArray):
                     created.append(task.subject)
@@ -444,7 +311,7 @@ def execute(
         if failures:
             if journal is None:
                 _rollback(root_s, created)
-            raise ExecutionError(failures)
+            raise ExecutionError(failures, causes)
     if journal is not None:
         journal.close(complete=True)
     return Report(

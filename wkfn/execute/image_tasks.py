@@ -18,7 +18,7 @@ from typing import Any
 import msgspec
 import numpy as np
 
-from wkfn.execute.executor import resolve_path
+from wkfn.execute.paths import resolve_path
 from wkfn.plan.ops import ImportImages
 
 #: Upper bound of the slab buffer one task holds (it writes in steps of whole chunks).

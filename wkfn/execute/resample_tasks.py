@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from wkfn.execute.executor import resolve_path
+from wkfn.execute.paths import resolve_path
 from wkfn.kernels.downsample import (
     ZOOM_ORDERS,
     downsample_blocks,

@@ -45,8 +45,8 @@ import numpy as np
 
 from wkfn.errors import LeftoverError
 from wkfn.execute.apply import current_fingerprint
-from wkfn.execute.executor import resolve_path
 from wkfn.execute.journal import JOURNAL_DIR, Journal
+from wkfn.execute.paths import resolve_path
 from wkfn.plan.ops import (
     CopyTree,
     CreateArray,

@@ -6,15 +6,17 @@ from collections import Counter
 
 import msgspec
 
+from wkfn.plan.data_ops import (
+    CopyRegion,
+    DownsampleRegion,
+    ImportImages,
+    UpsampleRegion,
+)
+from wkfn.plan.ops import WriteRegion
 from wkfn.plan.plan import Plan
 
-DATA_OPS = (
-    "WriteRegion",
-    "DownsampleRegion",
-    "UpsampleRegion",
-    "CopyRegion",
-    "ImportImages",
-)
+DATA_OPS = (WriteRegion, DownsampleRegion, UpsampleRegion, CopyRegion, ImportImages)
+"""The ops that write voxels (counted as region ops, with their bytes)."""
 
 
 class PlanSummary(msgspec.Struct, frozen=True, kw_only=True):
@@ -69,7 +71,7 @@ def summarize(plan: Plan) -> PlanSummary:
     """Totals of ``plan``."""
     actions = Counter(op.action for op in plan.ops)
     kinds = Counter(type(op).__name__ for op in plan.ops)
-    data = [op for op in plan.ops if type(op).__name__ in DATA_OPS]
+    data = [op for op in plan.ops if isinstance(op, DATA_OPS)]
     return PlanSummary(
         creates=actions["create"],
         updates=actions["update"],

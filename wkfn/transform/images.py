@@ -22,7 +22,7 @@ from typing import Any
 import msgspec
 
 from wkfn.errors import UnsupportedImageDataError
-from wkfn.plan.ops import ImportImages, PlanOp
+from wkfn.plan.ops import ImportImages, PlanOp, WriteProperties
 from wkfn.spec import lookup
 from wkfn.spec.array import ArrayLayout, DataFormatName
 from wkfn.spec.dataset import DatasetSpec
@@ -260,7 +260,7 @@ def plan_layer_import(
 
 
 def _is_props(op: PlanOp) -> bool:
-    return type(op).__name__ == "WriteProperties"
+    return isinstance(op, WriteProperties)
 
 
 def finalize_layer(
