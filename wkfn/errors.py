@@ -74,6 +74,11 @@ class InvalidDtypeError(InvalidArgumentError, TypeError):
     raise TypeError; still a ValueError for code written against older wkfn)."""
 
 
+class MergePreconditionError(InvalidArgumentError, AssertionError):
+    """Two mags cannot be merged (chunks per shard, dtype or mag differ); the
+    reference checks these with ``assert`` (AssertionError)."""
+
+
 class ConflictingArgumentsError(WkfnError, AttributeError):
     """Two arguments that exclude each other were both given (e.g. both dtype forms)."""
 

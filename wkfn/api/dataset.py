@@ -30,6 +30,7 @@ from wkfn.api import (
     dataset_layers,
     images,
     locations,
+    parity_verbs,
     remote_verbs,
     resample,
 )
@@ -430,6 +431,7 @@ class Dataset:
     # ------------------------------------------------------------ pyramids, images
     downsample = resample.downsample_dataset
     add_layer_from_images = images.add_layer_from_images
+    write_layer = parity_verbs.write_layer
 
     # ------------------------------------------------------------------ dunder
     def __repr__(self) -> str:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from wkfn.api import layer_extras, mag_copy, parity, resample
+from wkfn.api import layer_export, layer_extras, mag_copy, parity, resample
 from wkfn.api._parse import legacy_shapes
 from wkfn.api._parse import optional_vec3 as _vec_or_none
 from wkfn.api._session import Session
@@ -290,6 +290,7 @@ class Layer:
     add_fs_copy_mag = layer_extras.add_fs_copy_mag
     resolved_path = property(parity.resolved_path)
     is_mag_view_foreign = parity.is_mag_view_foreign
+    export = property(layer_export.export)
 
     def __repr__(self) -> str:
         return (

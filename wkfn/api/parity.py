@@ -31,14 +31,10 @@ NOT_PROVIDED: dict[str, dict[str, str]] = {
         "trigger_dataset_import": _SERVER,
         "fs_copy_dataset": "deprecated in 4.3.3 (copy_dataset already copies files "
         "directly when it can)",
-        "write_layer": "not yet: a write-and-downsample convenience; use add_layer, "
-        "add_mag(1).write(..., allow_resize=True) and downsample",
     },
     "Layer": {
         "as_segmentation_layer": "a cast of the reference's class hierarchy; wkfn "
         "opens segmentation layers as SegmentationLayer already",
-        "export": "not yet: the reference's OME-TIFF/N5 exporter object; use the "
-        "`wkfn export-as-tiff` command",
         "is_foreign": "not yet: wkfn tracks foreign data per mag (MagView.is_foreign)",
         "is_remote_to_dataset": "not yet: see is_foreign",
     },
@@ -46,7 +42,6 @@ NOT_PROVIDED: dict[str, dict[str, str]] = {
         "create": "internal constructor of the reference ('do not use manually'); "
         "use Layer.add_mag",
         "merge_chunk": "internal task function of the reference's merge_with_view",
-        "merge_with_view": "not yet: merging two mags' data (volume annotations)",
         "normalized_bounding_box": "n-D (channel axis) bounding boxes are not "
         "supported yet; bounding_box is the 3-D box",
     },

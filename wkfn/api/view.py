@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from wkfn.api import chunked, mag_copy, parity, slice_reader, slices
+from wkfn.api import chunked, mag_copy, parity, parity_verbs, slice_reader, slices
 from wkfn.api._location import read_box, write_box
 from wkfn.api._session import Session
 from wkfn.errors import (
@@ -389,6 +389,7 @@ class MagView(View):
     compress = mag_copy.compress_mag
     rechunk = mag_copy.rechunk_mag
     is_foreign = property(parity.is_foreign)
+    merge_with_view = parity_verbs.merge_with_view
 
     def __init__(self, layer: Layer, mag: Mag) -> None:
         super().__init__(layer, mag, None)

@@ -36,7 +36,7 @@ def run_copy_region(root: str, op: CopyRegion) -> int:
         raise StorageError(
             f"{op.source_path} stores {data.dtype}, the copy expects {op.dtype}"
         )
-    if not data.any():
+    if not op.keep_zeros and not data.any():
         return 0
     target = open_array(resolve_path(root, op.target_path), op.target_format)
     target.write(op.offset, data)

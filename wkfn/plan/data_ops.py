@@ -154,6 +154,9 @@ class CopyRegion(Op, frozen=True, kw_only=True):
     size: Vec3
     dtype: str
     num_channels: int = 1
+    keep_zeros: bool = False
+    """Write all-zero blocks too (a merge overlays erased chunks; a copy into a
+    fresh array skips them)."""
 
     @property
     def action(self) -> Action:
