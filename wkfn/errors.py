@@ -61,6 +61,14 @@ class MagNotFoundError(WkfnError, IndexError):
     """The layer has no such mag."""
 
 
+class SourceMagNotFoundError(MagNotFoundError, KeyError):
+    """The mag to down- or upsample from does not exist (the reference raises
+    KeyError there, IndexError for other missing mags)."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
 class WrongLayerTypeError(WkfnError, TypeError):
     """A layer of the other category was asked for (the reference raises TypeError)."""
 
@@ -74,6 +82,27 @@ class InvalidDtypeError(InvalidArgumentError, TypeError):
     raise TypeError; still a ValueError for code written against older wkfn)."""
 
 
+class AssertedValueError(InvalidArgumentError, AssertionError):
+    """A bad value the reference rejects with ``assert`` (AssertionError), e.g. a
+    vector of two components or two boxes that do not intersect; still a
+    ValueError as wkfn always raised there."""
+
+
+class UnknownModeError(InvalidArgumentError, KeyError):
+    """A mode name that is not one of the allowed ones (the reference looks it up
+    in an enum: KeyError)."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class AxisNotFoundError(InvalidArgumentError, KeyError):
+    """A named axis does not exist in a box or vector (the reference: KeyError)."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
 class MergePreconditionError(InvalidArgumentError, AssertionError):
     """Two mags cannot be merged (chunks per shard, dtype or mag differ); the
     reference checks these with ``assert`` (AssertionError)."""
@@ -81,6 +110,11 @@ class MergePreconditionError(InvalidArgumentError, AssertionError):
 
 class ConflictingArgumentsError(WkfnError, AttributeError):
     """Two arguments that exclude each other were both given (e.g. both dtype forms)."""
+
+
+class ShardArgumentsError(ConflictingArgumentsError, ValueError):
+    """``shard_shape`` and ``chunks_per_shard`` were both given (the reference raises
+    ValueError there; still an AttributeError like the other conflicts)."""
 
 
 class DtypeMismatchError(InvalidArgumentError):
@@ -169,6 +203,12 @@ class ExecutionError(WkfnError, RuntimeError):
 class MismatchError(WkfnError, AssertionError):
     """An existing object does not match what the caller asserted (name, voxel size,
     dtype …). Subclasses AssertionError like the seed API documents."""
+
+
+class DatasetMismatchError(MismatchError, RuntimeError):
+    """``Dataset(path, voxel_size=..., name=...)`` on an existing dataset with another
+    voxel size or name: AssertionError (the seed document) and RuntimeError
+    (webknossos 4.3.3)."""
 
 
 class ImageConversionError(InvalidArgumentError):

@@ -15,7 +15,11 @@ from typing import Any
 import numpy as np
 
 from wkfn.api.enums import parse_data_format
-from wkfn.errors import ConflictingArgumentsError, InvalidArgumentError
+from wkfn.errors import (
+    ConflictingArgumentsError,
+    InvalidArgumentError,
+    ShardArgumentsError,
+)
 from wkfn.geometry import Mag, Vec3Int, VoxelSize
 from wkfn.geometry.voxel_size import LengthUnit, length_unit_from_str
 from wkfn.spec.dtypes import dtype_per_channel_of, element_class_of, parse_dtype
@@ -189,7 +193,7 @@ def copy_options(
         chunk_shape, chunks_per_shard, chunk_size, block_len, file_len
     )
     if shard_shape is not None and chunks_per_shard is not None:
-        raise ConflictingArgumentsError(
+        raise ShardArgumentsError(
             "give either shard_shape or chunks_per_shard, not both"
         )
     if compress is not None and not isinstance(compress, bool):

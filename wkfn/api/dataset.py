@@ -40,9 +40,9 @@ from wkfn.api.layer import Layer, SegmentationLayer, layer_class
 from wkfn.api.recorder import Recorder
 from wkfn.errors import (
     DatasetExistsError,
+    DatasetMismatchError,
     DatasetNotFoundError,
     InvalidArgumentError,
-    MismatchError,
     ReadOnlyError,
     WrongLayerTypeError,
 )
@@ -116,12 +116,12 @@ class Dataset:
             if parsed is not None:
                 factor, unit = parsed
                 if (tuple(spec.scale.factor), spec.scale.unit) != (factor, unit):
-                    raise MismatchError(
+                    raise DatasetMismatchError(
                         f"voxel sizes do not match: the dataset at {path} has "
                         f"{spec.scale.factor} {spec.scale.unit}, got {factor} {unit}"
                     )
             if name is not None and name != spec.id.name:
-                raise MismatchError(
+                raise DatasetMismatchError(
                     f"names do not match: the dataset at {path} is named "
                     f"{spec.id.name!r}, got {name!r}"
                 )

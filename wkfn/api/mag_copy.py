@@ -19,7 +19,11 @@ import msgspec
 from wkfn.api._observe import absolute_location, mag_ref, source_mag
 from wkfn.api._parse import copy_options, mag_tuple, optional_vec3
 from wkfn.api._session import Session
-from wkfn.errors import ConflictingArgumentsError, InvalidArgumentError, ReadOnlyError
+from wkfn.errors import (
+    InvalidArgumentError,
+    ReadOnlyError,
+    ShardArgumentsError,
+)
 from wkfn.execute.copy_tasks import drop_cached_arrays
 from wkfn.execute.paths import resolve_path
 from wkfn.geometry import Mag
@@ -225,7 +229,7 @@ def rechunk_item(
 ) -> copy_transform.RechunkItem:
     """The rewrite job of one mag into a new chunk/shard layout."""
     if shard_shape is not None and chunks_per_shard is not None:
-        raise ConflictingArgumentsError(
+        raise ShardArgumentsError(
             "give either shard_shape or chunks_per_shard, not both"
         )
     src = source_mag(session, layer, mag, absolute=False)

@@ -22,9 +22,9 @@ import numpy as np
 from wkfn.api._parse import resolve_dtype
 from wkfn.api.enums import parse_data_format
 from wkfn.errors import (
-    ConflictingArgumentsError,
     InvalidArgumentError,
     LayerExistsError,
+    ShardArgumentsError,
     UnsupportedLayerError,
 )
 from wkfn.geometry import BoundingBox, Mag, Vec3Int
@@ -66,11 +66,6 @@ def _layer_box_and_channels(
     if any(t < 0 for t in topleft):
         raise InvalidArgumentError(f"absolute_offset must be >= 0, got {topleft}")
     return BoundingBox(topleft, size * mag.to_vec3_int()), channels
-
-
-class ShardArgumentsError(ConflictingArgumentsError, ValueError):
-    """``shard_shape`` and ``chunks_per_shard`` were both given (the reference's
-    ``write_layer`` raises ValueError; ``add_mag`` keeps AttributeError)."""
 
 
 def write_layer(
@@ -181,4 +176,4 @@ def merge_with_view(
     session.apply(change, executor=executor, pool="bulk")
 
 
-__all__ = ["ShardArgumentsError", "merge_with_view", "write_layer"]
+__all__ = ["merge_with_view", "write_layer"]

@@ -16,7 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from wkfn.api._parse import optional_vec3 as _vec
 from wkfn.api.sampling_modes import SamplingModes
-from wkfn.errors import InvalidArgumentError, MagNotFoundError
+from wkfn.errors import (
+    InvalidArgumentError,
+    MagNotFoundError,
+    SourceMagNotFoundError,
+)
 from wkfn.geometry import Mag
 from wkfn.spec import lookup
 from wkfn.spec.array import ArrayLayout
@@ -91,7 +95,7 @@ def _from_mag(layer: Layer, from_mag: object, from_mag_view: MagView | None) -> 
         return max(mags).to_tuple()
     parsed = _mag(from_mag, "from_mag")
     if not lookup.has_mag(layer.spec, parsed):
-        raise MagNotFoundError(
+        raise SourceMagNotFoundError(
             f"Failed to downsample data. The from_mag ({mag_dir_name(parsed)}) "
             f"does not exist in layer {layer.name!r}"
         )
@@ -366,7 +370,7 @@ def upsample(
         from_mag = from_mag_view.mag
     start = _mag(from_mag, "from_mag")
     if not lookup.has_mag(layer.spec, start):
-        raise MagNotFoundError(
+        raise SourceMagNotFoundError(
             f"Failed to upsample data. The from_mag ({mag_dir_name(start)}) "
             f"does not exist in layer {layer.name!r}"
         )

@@ -17,6 +17,7 @@ from wkfn.api import chunked, mag_copy, parity, parity_verbs, slice_reader, slic
 from wkfn.api._location import read_box, write_box
 from wkfn.api._session import Session
 from wkfn.errors import (
+    AssertedValueError,
     DtypeMismatchError,
     InvalidArgumentError,
     ReadOnlyError,
@@ -227,7 +228,7 @@ class View:
                 )
             data = data[np.newaxis]
         elif data.ndim != 4:
-            raise InvalidArgumentError(
+            raise AssertedValueError(
                 f"data must be (x, y, z) or (c, x, y, z), got shape {data.shape}"
             )
         if data.shape[0] != layer.num_channels:

@@ -29,7 +29,7 @@ from typing import Any, Self, cast
 
 import numpy as np
 
-from wkfn.errors import InvalidArgumentError
+from wkfn.errors import AssertedValueError, InvalidArgumentError
 from wkfn.geometry.box_base import (
     DEFAULT_BBOX_NAME,
     XYZ,
@@ -209,7 +209,7 @@ class BoundingBox(NDBoundingBox):
         d = min(az + sz, bz + tz) - z0
         if w <= 0 or h <= 0 or d <= 0:
             if not dont_assert:
-                raise InvalidArgumentError(
+                raise AssertedValueError(
                     f"No intersection between bounding boxes {self!r} and {other!r}."
                 )
             w, h, d = max(w, 0), max(h, 0), max(d, 0)

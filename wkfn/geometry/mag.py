@@ -28,7 +28,7 @@ from typing import Any, TypeAlias, cast
 
 import numpy as np
 
-from wkfn.errors import InvalidArgumentError
+from wkfn.errors import AssertedValueError, InvalidArgumentError
 from wkfn.geometry.grid import is_pow2
 from wkfn.geometry.vec import Vec3Int
 
@@ -59,6 +59,8 @@ def _parse(mag: object) -> Vec3Int:
     elif isinstance(mag, list | tuple | np.ndarray):
         try:
             vec = Vec3Int(mag)
+        except AssertedValueError:  # wrong length: the reference asserts
+            raise AssertedValueError(f"{_MAG_ERROR}. Got: {mag!r}") from None
         except InvalidArgumentError:
             raise InvalidArgumentError(f"{_MAG_ERROR}. Got: {mag!r}") from None
     else:

@@ -15,7 +15,7 @@ from typing import Any, Self, TypeVar, cast
 
 import numpy as np
 
-from wkfn.errors import InvalidArgumentError
+from wkfn.errors import AssertedValueError, AxisNotFoundError, InvalidArgumentError
 from wkfn.geometry.box_base import (
     BoxBase,
     Color,
@@ -92,7 +92,7 @@ class NDBoundingBox(BoxBase):
         try:
             return self.axes.index(axis)
         except ValueError:
-            raise InvalidArgumentError(f"axis {axis!r} not in {self.axes!r}") from None
+            raise AxisNotFoundError(f"axis {axis!r} not in {self.axes!r}") from None
 
     def get_bounds(self, axis: str) -> tuple[int, int]:
         """``(start, end_exclusive)`` along ``axis``."""
@@ -193,7 +193,7 @@ class NDBoundingBox(BoxBase):
         size = [max(e - s, 0) for s, e in zip(tl, br)]
         result = self._evolve(tl, size)
         if not dont_assert and result.is_empty():
-            raise InvalidArgumentError(
+            raise AssertedValueError(
                 f"No intersection between bounding boxes {self!r} and {other!r}."
             )
         return result

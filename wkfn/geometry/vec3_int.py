@@ -11,7 +11,7 @@ from typing import Any, Self, TypeAlias, cast
 
 import numpy as np
 
-from wkfn.errors import InvalidArgumentError
+from wkfn.errors import AssertedValueError, InvalidArgumentError
 from wkfn.geometry.vec_nd import VecInt
 from wkfn.geometry.vec_parse import (
     XYZ,
@@ -66,7 +66,7 @@ class Vec3Int(VecInt, tuple[int, int, int], xyz=True):
             )
         if len(values) != 3:
             shown = args[0] if n == 1 else args
-            raise InvalidArgumentError(
+            raise AssertedValueError(
                 f"Vec3Int needs exactly three components, got {shown!r}"
             )
         return tuple.__new__(cls, values)

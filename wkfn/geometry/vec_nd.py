@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeAlias, cast
 
 import numpy as np
 
-from wkfn.errors import InvalidArgumentError
+from wkfn.errors import AxisNotFoundError, InvalidArgumentError
 from wkfn.geometry.vec_parse import (
     XYZ,
     as_int,
@@ -129,7 +129,7 @@ class VecInt(tuple[int, ...]):
         try:
             return self.axes.index(axis)
         except ValueError:
-            raise InvalidArgumentError(f"axis {axis!r} not in {self.axes!r}") from None
+            raise AxisNotFoundError(f"axis {axis!r} not in {self.axes!r}") from None
 
     def get(self, axis: str) -> int:
         """Value of the component named ``axis``."""

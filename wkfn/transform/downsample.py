@@ -16,7 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from wkfn.errors import InvalidArgumentError, MagNotFoundError, ReadOnlyError
+from wkfn.errors import (
+    InvalidArgumentError,
+    ReadOnlyError,
+    SourceMagNotFoundError,
+)
 from wkfn.plan.ops import (
     RESAMPLE_PIECE_BYTES,
     CreateArray,
@@ -114,7 +118,7 @@ def _checked_step(
     source = check_mag(step[0], "from_mag")
     target = check_mag(step[1], "target mag")
     if source not in known:
-        raise MagNotFoundError(
+        raise SourceMagNotFoundError(
             f"Failed to {verb} data. The from_mag ({mag_dir_name(source)}) "
             f"does not exist in layer {layer_name!r}"
         )

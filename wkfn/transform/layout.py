@@ -9,7 +9,10 @@ cheap.
 
 from __future__ import annotations
 
-from wkfn.errors import ConflictingArgumentsError, InvalidArgumentError
+from wkfn.errors import (
+    InvalidArgumentError,
+    ShardArgumentsError,
+)
 from wkfn.geometry.grid import ceil_div3, is_pow2, next_pow2
 from wkfn.spec.array import ArrayLayout, DataFormatName
 
@@ -61,7 +64,7 @@ def choose_layout(
             of the chunk, sharding on zarr v2, non-cubic wkw shapes.
     """
     if shard_shape is not None and chunks_per_shard is not None:
-        raise ConflictingArgumentsError(
+        raise ShardArgumentsError(
             "give either shard_shape or chunks_per_shard, not both "
             f"(got shard_shape={shard_shape}, chunks_per_shard={chunks_per_shard})"
         )

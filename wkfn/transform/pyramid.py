@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from wkfn.errors import InvalidArgumentError
+from wkfn.errors import InvalidArgumentError, UnknownModeError
 from wkfn.geometry.grid import is_pow2
 from wkfn.spec.names import mag_dir_name
 
@@ -43,7 +43,7 @@ def parse_interpolation_mode(mode: str, category: str) -> str:
     if name == "default":
         return "mode" if category == "segmentation" else "median"
     if name not in INTERPOLATION_MODES:
-        raise InvalidArgumentError(
+        raise UnknownModeError(
             f"unknown interpolation_mode {mode!r}; expected 'default' or one of "
             f"{', '.join(INTERPOLATION_MODES)}"
         )
