@@ -78,7 +78,7 @@ def plan_merge(
 
     >>> from wkfn.transform.dataset import create_dataset, add_layer
     >>> from wkfn.transform.layer import add_mag
-    >>> s = create_dataset("d", (1.0, 1.0, 1.0)).spec
+    >>> s = create_dataset(name="d", voxel_size=(1.0, 1.0, 1.0)).spec
     >>> s = add_layer(s, name="a", category="segmentation", dtype_per_channel="uint8",
     ...               num_channels=1, data_format="zarr3",
     ...               bounding_box=((0, 0, 0), (10, 10, 10))).spec
