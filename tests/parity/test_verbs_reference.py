@@ -327,3 +327,17 @@ def test_export_bad_input(tmp_path: Path) -> None:
     assert not (tmp_path / "x.ozx").exists()
     assert issubclass(InvalidArgumentError, ValueError)
     shutil.rmtree(tmp_path / "d")
+
+
+def test_write_layer_is_one_plan_and_joins_a_dry_run(tmp_path: Path) -> None:
+    ds = wk.Dataset(tmp_path / "d", voxel_size=(1, 1, 1))
+    data = np.arange(40 * 30 * 20, dtype=np.uint16).reshape(40, 30, 20)
+    with ds.dry_run() as rec:
+        ds.write_layer("a", "color", data)
+    assert "a" not in wk.Dataset.open(tmp_path / "d").layers  # nothing written
+    text = str(rec.plan)
+    assert "+ array a/1" in text and "downsample a" in text
+    rec.apply()
+    layer = wk.Dataset.open(tmp_path / "d").get_layer("a")
+    assert np.array_equal(layer.get_mag(1).read()[0], data)
+    assert len(layer.mags) > 1
