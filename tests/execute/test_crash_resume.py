@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -15,25 +14,13 @@ import pytest
 import wkfn as wk
 from wkfn.execute.journal import JOURNAL_DIR
 from wkfn.testing.kill_points import (
-    Mode,
     journal_lines,
     kill_point,
-    run_killable,
+    run_apply_killable,
     tree_digest,
 )
 
 KILLS = int(os.environ.get("WKFN_CRASH_KILLS", "50"))
-
-APPLY_SCRIPT = """
-import sys
-from concurrent.futures import ThreadPoolExecutor
-import wkfn
-import wkfn.execute.executor as ex
-ex.TARGET_TASK_BYTES = 1 << 15   # many small tasks: many places to die in
-plan, payloads = wkfn.load_plan(sys.argv[2])
-with ThreadPoolExecutor(2) as pool:
-    wkfn.apply(plan, sys.argv[1], payloads, executor=pool)
-"""
 
 
 @pytest.fixture(scope="module")
@@ -67,22 +54,13 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return base, plan_dir
 
 
-def run_apply(
-    target: Path, plan_dir: Path, kill_at: int = -1, mode: Mode = "never"
-) -> subprocess.CompletedProcess[str]:
-    # dies by progress, not by the clock (see wkfn.testing.kill_points)
-    return run_killable(
-        APPLY_SCRIPT, str(target), str(plan_dir), kill_at=kill_at, mode=mode
-    )
-
-
 def test_kill_at_random_points_then_resume(
     scenario: tuple[Path, Path], tmp_path: Path
 ) -> None:
     base, plan_dir = scenario
     reference = tmp_path / "reference"
     shutil.copytree(base, reference)
-    done = run_apply(reference, plan_dir)
+    done = run_apply_killable(reference, plan_dir)
     assert done.returncode == 0, done.stderr
     lines = journal_lines(done)  # of a full run
     assert lines > 20, "the plan must give many places to die in"
@@ -98,7 +76,7 @@ def test_kill_at_random_points_then_resume(
         # every point of progress can be chosen: after the journal's opening line
         # (0 tasks done) up to after the last task's line (properties not written)
         kill_at, mode = kill_point(rng, i, lines)
-        proc = run_apply(target, plan_dir, kill_at, mode)
+        proc = run_apply_killable(target, plan_dir, kill_at=kill_at, mode=mode)
         assert proc.returncode == -signal.SIGKILL, (kill_at, mode, proc.stderr)
         killed_mid_run += 1
         # whatever happened, the dataset opens (in its old or new state)

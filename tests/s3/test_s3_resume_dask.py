@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
-import subprocess
 import warnings
 from pathlib import Path
 
@@ -16,20 +15,9 @@ import pytest
 import wkfn as wk
 from wkfn.execute.journal import JOURNAL_DIR
 from wkfn.storage import objects, store_access
-from wkfn.testing.kill_points import Mode, journal_lines, kill_point, run_killable
+from wkfn.testing.kill_points import journal_lines, kill_point, run_apply_killable
 
 KILLS = int(os.environ.get("WKFN_S3_CRASH_KILLS", "6"))
-
-APPLY_SCRIPT = """
-import sys
-from concurrent.futures import ThreadPoolExecutor
-import wkfn
-import wkfn.execute.executor as ex
-ex.TARGET_TASK_BYTES = 1 << 15
-plan, payloads = wkfn.load_plan(sys.argv[2])
-with ThreadPoolExecutor(2) as pool:
-    wkfn.apply(plan, sys.argv[1], payloads, executor=pool)
-"""
 
 
 def snapshot(url: str) -> dict[str, str]:
@@ -43,15 +31,6 @@ def snapshot(url: str) -> dict[str, str]:
 
 def clone(source: str, target: str) -> None:
     objects.server_side_copy(source, target, list(objects.iter_keys(source)))
-
-
-def run_apply(
-    url: str, plan_dir: Path, kill_at: int = -1, mode: Mode = "never"
-) -> subprocess.CompletedProcess[str]:
-    # dies by journal progress (see wkfn.testing.kill_points)
-    return run_killable(
-        APPLY_SCRIPT, url, str(plan_dir), kill_at=kill_at, mode=mode, timeout=600
-    )
 
 
 def test_kill_then_resume_on_s3(
@@ -84,7 +63,7 @@ def test_kill_then_resume_on_s3(
 
     reference = f"{bucket}/reference"
     clone(base, reference)
-    done = run_apply(reference, plan_dir)
+    done = run_apply_killable(reference, plan_dir, timeout=600)
     assert done.returncode == 0, done.stderr
     lines = journal_lines(done)
     assert lines > 10
@@ -96,7 +75,9 @@ def test_kill_then_resume_on_s3(
         target = f"{bucket}/run{i}"
         clone(base, target)
         kill_at, mode = kill_point(rng, i, lines, last=False)
-        proc = run_apply(target, plan_dir, kill_at, mode)
+        proc = run_apply_killable(
+            target, plan_dir, kill_at=kill_at, mode=mode, timeout=600
+        )
         assert proc.returncode == -signal.SIGKILL, (kill_at, mode, proc.stderr)
         # the journal is in the bucket, beside the dataset
         assert objects.is_dir(f"{target}/{JOURNAL_DIR}")

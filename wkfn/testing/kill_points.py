@@ -11,6 +11,7 @@ tests run a script in a child process armed by :func:`arm`, which dies with
 
 Dying by progress rather than by the clock makes every point of a run reachable
 and every test run repeatable. :func:`run_killable` runs a script armed this way
+(:func:`run_apply_killable`: ``wkfn.apply`` of a saved plan)
 (its arguments follow the script; the last line it prints is the number of
 journal lines it wrote, see :func:`journal_lines`); :func:`kill_point` picks the
 point of the n-th kill; :func:`tree_digest` compares the files a run left.
@@ -103,6 +104,39 @@ def run_killable(
     )
 
 
+_APPLY_SCRIPT = """
+import sys
+from concurrent.futures import ThreadPoolExecutor
+import wkfn
+import wkfn.execute.executor as ex
+ex.TARGET_TASK_BYTES = 1 << 15   # many small tasks: many places to die in
+plan, payloads = wkfn.load_plan(sys.argv[2])
+with ThreadPoolExecutor(2) as pool:
+    wkfn.apply(plan, sys.argv[1], payloads, executor=pool)
+"""
+
+
+def run_apply_killable(
+    root: str | os.PathLike[str],
+    plan_dir: str | os.PathLike[str],
+    *,
+    kill_at: int = -1,
+    mode: Mode = "never",
+    timeout: float = 300,
+) -> subprocess.CompletedProcess[str]:
+    """``wkfn.apply`` of the plan saved in ``plan_dir`` to the dataset ``root``
+    (a path or URL) in a child process armed like :func:`run_killable`; tasks are
+    cut small (32 KiB) so the run has many places to die in."""
+    return run_killable(
+        _APPLY_SCRIPT,
+        os.fspath(root),
+        os.fspath(plan_dir),
+        kill_at=kill_at,
+        mode=mode,
+        timeout=timeout,
+    )
+
+
 def journal_lines(proc: subprocess.CompletedProcess[str]) -> int:
     """The journal lines a finished :func:`run_killable` run wrote."""
     return int(proc.stdout.strip().splitlines()[-1])
@@ -141,6 +175,7 @@ __all__ = [
     "arm_from_env",
     "journal_lines",
     "kill_point",
+    "run_apply_killable",
     "run_killable",
     "tree_digest",
 ]
