@@ -5,7 +5,7 @@ Dataset.from_images, transactions) at points chosen by journal progress
 the source still opens, the files are bit-identical to an uninterrupted run, and
 nothing stray remains.
 
-``WKFN_FACADE_KILLS`` sets the kill points per operation (default 6, which keeps CI
+``WKFN_FACADE_KILLS`` sets the kill points per operation (default 4, which keeps CI
 within its time budget on 2 cores; the closing note of issue 17 used 15).
 """
 
@@ -16,6 +16,7 @@ import re
 import shutil
 import signal
 import subprocess
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +34,7 @@ from wkfn.testing.kill_points import (
     tree_digest,
 )
 
-KILLS = int(os.environ.get("WKFN_FACADE_KILLS", "6"))
+KILLS = int(os.environ.get("WKFN_FACADE_KILLS", "4"))
 IMAGES: dict[str, str] = {}
 
 SCRIPT = """
@@ -109,6 +110,10 @@ OPERATIONS = [
     "dataset_from_images",
     "transaction",
 ]
+#: what a re-run of a call that had finished says (the reference raises too)
+FINISHED = re.compile(
+    r"(Mag|Layer|Dataset)ExistsError|cannot upsample to mag \S+: it already exists"
+)
 #: operations whose result is a new dataset at the target (not the source)
 NEW_DATASET = ("copy_wkw", "copy_zarr3", "dataset_from_images")
 STRAY = re.compile(r"(^\.rechunk-|\.__lock$|\.tmp$|_tmp$|\.(copy|old)-[0-9a-f]+$)")
@@ -180,7 +185,7 @@ def test_kill_facade_call_then_run_again(op: str, base: Path, tmp_path: Path) ->
     expected = tree_digest(result)
     assert not strays(result)
 
-    rng = np.random.default_rng(OPERATIONS.index(op))
+    rng = np.random.default_rng(zlib.crc32(op.encode()))  # new ops move no others
     killed = identical = stray_count = finished = 0
     for i in range(KILLS):
         source = tmp_path / f"run{i}"
@@ -190,10 +195,13 @@ def test_kill_facade_call_then_run_again(op: str, base: Path, tmp_path: Path) ->
         proc = run(source, target, op, kill_at, mode)
         assert proc.returncode == -signal.SIGKILL, (kill_at, mode, proc.stderr)
         killed += 1
-        # the source opens (in its old or new state) whatever happened
+        # the source opens (in its old or new state) whatever happened, and so
+        # does a new dataset once its properties are there
         wk.Dataset.open(source)
+        if (target / "datasource-properties.json").exists():
+            wk.Dataset.open(target)
         again = run(source, target, op)  # the same script, run again
-        if re.search(r"(Mag|Layer|Dataset)ExistsError", again.stderr):
+        if FINISHED.search(again.stderr):
             # killed after its last step (the properties): like re-running a
             # finished add_mag script, the mag exists (the reference says so too)
             last = lines if mode == "after" else lines - 1
@@ -213,7 +221,7 @@ def test_kill_facade_call_then_run_again(op: str, base: Path, tmp_path: Path) ->
     print(
         f"\n{op}: {KILLS} kill points ({lines} journal lines), {killed} killed, "
         f"{identical} identical after the re-run ({finished} of them had finished, "
-        f"the re-run said the mag/layer exists), {stray_count} strays"
+        f"the re-run said it exists), {stray_count} strays"
     )
 
 
