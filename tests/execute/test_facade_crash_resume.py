@@ -292,3 +292,21 @@ def test_from_images_over_a_killed_import_with_other_voxel_size(
     )
     assert resumed.get_layer("images").get_mag(1).read().shape == (1, 128, 96, 32)
     assert not strays(target)
+
+
+def test_compress_killed_before_journaling_its_last_swap(
+    base: Path, tmp_path: Path
+) -> None:
+    # every mag is swapped in, the last swap is not journaled: the re-run finds
+    # nothing left to compress and must still finish the killed run
+    reference = tmp_path / "reference"
+    shutil.copytree(base, reference)
+    lines = journal_lines(run(reference, tmp_path, "compress"))
+    source = tmp_path / "ds"
+    shutil.copytree(base, source)
+    proc = run(source, tmp_path, "compress", lines - 1, "before")
+    assert proc.returncode == -signal.SIGKILL
+    again = run(source, tmp_path, "compress")
+    assert again.returncode == 0, again.stderr
+    assert not strays(source)
+    assert tree_digest(source) == tree_digest(reference)
