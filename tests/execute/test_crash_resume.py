@@ -3,12 +3,9 @@ produces files bit-identical to an uninterrupted run."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,49 +13,14 @@ import pytest
 
 import wkfn as wk
 from wkfn.execute.journal import JOURNAL_DIR
+from wkfn.testing.kill_points import (
+    journal_lines,
+    kill_point,
+    run_apply_killable,
+    tree_digest,
+)
 
 KILLS = int(os.environ.get("WKFN_CRASH_KILLS", "50"))
-
-APPLY_SCRIPT = """
-import os, signal, sys
-from concurrent.futures import ThreadPoolExecutor
-import wkfn
-import wkfn.execute.executor as ex
-from wkfn.execute.journal import Journal
-ex.TARGET_TASK_BYTES = 1 << 15   # many small tasks: many places to die in
-kill_at, mode = int(sys.argv[3]), sys.argv[4]
-done = 0
-durable_record = Journal.record
-
-def record(self, keys):
-    # Die by progress, not by the clock: just before the kill_at-th journal line
-    # (that task's writes are on disk, the journal does not say so yet) or just
-    # after it (durable, and nothing later has started to be acknowledged).
-    global done
-    if mode == "before" and done == kill_at:
-        os.kill(os.getpid(), signal.SIGKILL)
-    durable_record(self, keys)
-    done += 1
-    if mode == "after" and done == kill_at:
-        os.kill(os.getpid(), signal.SIGKILL)
-
-Journal.record = record
-plan, payloads = wkfn.load_plan(sys.argv[2])
-with ThreadPoolExecutor(2) as pool:
-    wkfn.apply(plan, sys.argv[1], payloads, executor=pool)
-print(done)
-"""
-
-
-def snapshot(root: Path) -> dict[str, str]:
-    """Relative path -> sha256 of every file (the journal excluded)."""
-    out = {}
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and JOURNAL_DIR not in path.parts:
-            out[str(path.relative_to(root))] = hashlib.sha256(
-                path.read_bytes()
-            ).hexdigest()
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -92,30 +54,17 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return base, plan_dir
 
 
-def run_apply(
-    target: Path, plan_dir: Path, kill_at: int = -1, mode: str = "never"
-) -> subprocess.CompletedProcess[str]:
-    args = [str(target), str(plan_dir), str(kill_at), mode]
-    return subprocess.run(
-        [sys.executable, "-c", APPLY_SCRIPT, *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
 def test_kill_at_random_points_then_resume(
     scenario: tuple[Path, Path], tmp_path: Path
 ) -> None:
     base, plan_dir = scenario
     reference = tmp_path / "reference"
     shutil.copytree(base, reference)
-    done = run_apply(reference, plan_dir)
+    done = run_apply_killable(reference, plan_dir)
     assert done.returncode == 0, done.stderr
-    lines = int(done.stdout.strip().splitlines()[-1])  # journal lines of a full run
+    lines = journal_lines(done)  # of a full run
     assert lines > 20, "the plan must give many places to die in"
-    expected = snapshot(reference)
+    expected = tree_digest(reference)
     assert wk.Dataset.open(reference).name == "after"
 
     plan, payloads = wk.load_plan(plan_dir)
@@ -126,18 +75,15 @@ def test_kill_at_random_points_then_resume(
         shutil.copytree(base, target)
         # every point of progress can be chosen: after the journal's opening line
         # (0 tasks done) up to after the last task's line (properties not written)
-        mode = "before" if i % 2 else "after"
-        kill_at = int(rng.integers(1 if mode == "after" else 0, lines + 1))
-        if mode == "before":
-            kill_at = min(kill_at, lines - 1)
-        proc = run_apply(target, plan_dir, kill_at, mode)
+        kill_at, mode = kill_point(rng, i, lines)
+        proc = run_apply_killable(target, plan_dir, kill_at=kill_at, mode=mode)
         assert proc.returncode == -signal.SIGKILL, (kill_at, mode, proc.stderr)
         killed_mid_run += 1
         # whatever happened, the dataset opens (in its old or new state)
         opened = wk.Dataset.open(target)
         assert opened.name in ("after", "base")
         wk.apply(plan, target, payloads)  # resume
-        assert snapshot(target) == expected, f"run {i} ({mode} {kill_at}) differs"
+        assert tree_digest(target) == expected, f"run {i} ({mode} {kill_at}) differs"
         assert not (target / JOURNAL_DIR).exists()
         shutil.rmtree(target)
     print(f"\n{KILLS} runs, {killed_mid_run} killed mid-run, all resumed identically")

@@ -6,8 +6,6 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
-import subprocess
-import sys
 import warnings
 from pathlib import Path
 
@@ -17,35 +15,9 @@ import pytest
 import wkfn as wk
 from wkfn.execute.journal import JOURNAL_DIR
 from wkfn.storage import objects, store_access
+from wkfn.testing.kill_points import journal_lines, kill_point, run_apply_killable
 
 KILLS = int(os.environ.get("WKFN_S3_CRASH_KILLS", "6"))
-
-APPLY_SCRIPT = """
-import os, signal, sys
-from concurrent.futures import ThreadPoolExecutor
-import wkfn
-import wkfn.execute.executor as ex
-from wkfn.execute.journal import Journal
-ex.TARGET_TASK_BYTES = 1 << 15
-kill_at, mode = int(sys.argv[3]), sys.argv[4]
-done = 0
-durable_record = Journal.record
-
-def record(self, keys):
-    global done
-    if mode == "before" and done == kill_at:
-        os.kill(os.getpid(), signal.SIGKILL)
-    durable_record(self, keys)
-    done += 1
-    if mode == "after" and done == kill_at:
-        os.kill(os.getpid(), signal.SIGKILL)
-
-Journal.record = record
-plan, payloads = wkfn.load_plan(sys.argv[2])
-with ThreadPoolExecutor(2) as pool:
-    wkfn.apply(plan, sys.argv[1], payloads, executor=pool)
-print(done)
-"""
 
 
 def snapshot(url: str) -> dict[str, str]:
@@ -59,18 +31,6 @@ def snapshot(url: str) -> dict[str, str]:
 
 def clone(source: str, target: str) -> None:
     objects.server_side_copy(source, target, list(objects.iter_keys(source)))
-
-
-def run_apply(
-    url: str, plan_dir: Path, kill_at: int = -1, mode: str = "never"
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", APPLY_SCRIPT, url, str(plan_dir), str(kill_at), mode],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
 
 
 def test_kill_then_resume_on_s3(
@@ -103,9 +63,9 @@ def test_kill_then_resume_on_s3(
 
     reference = f"{bucket}/reference"
     clone(base, reference)
-    done = run_apply(reference, plan_dir)
+    done = run_apply_killable(reference, plan_dir, timeout=600)
     assert done.returncode == 0, done.stderr
-    lines = int(done.stdout.strip().splitlines()[-1])
+    lines = journal_lines(done)
     assert lines > 10
     expected = snapshot(reference)
     assert wk.Dataset.open(reference).name == "after"
@@ -114,9 +74,10 @@ def test_kill_then_resume_on_s3(
     for i in range(KILLS):
         target = f"{bucket}/run{i}"
         clone(base, target)
-        mode = "before" if i % 2 else "after"
-        kill_at = int(rng.integers(1 if mode == "after" else 0, lines))
-        proc = run_apply(target, plan_dir, kill_at, mode)
+        kill_at, mode = kill_point(rng, i, lines, last=False)
+        proc = run_apply_killable(
+            target, plan_dir, kill_at=kill_at, mode=mode, timeout=600
+        )
         assert proc.returncode == -signal.SIGKILL, (kill_at, mode, proc.stderr)
         # the journal is in the bucket, beside the dataset
         assert objects.is_dir(f"{target}/{JOURNAL_DIR}")

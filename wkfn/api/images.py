@@ -38,6 +38,7 @@ from wkfn.api._image_import import (
 from wkfn.api._parse import parse_voxel_size
 from wkfn.api.enums import DEFAULT_DATA_FORMAT
 from wkfn.errors import (
+    DatasetExistsError,
     ExecutionError,
     InvalidArgumentError,
     UnsupportedImageDataError,
@@ -47,6 +48,7 @@ from wkfn.execute.image_tasks import combine_stats
 from wkfn.images.readers import check_extension, read_header
 from wkfn.spec.names import validate_layer_name
 from wkfn.storage.files import delete_path
+from wkfn.storage.leftovers import REPAIR_HINT, dead_journals
 from wkfn.transform import dataset as ds_transform
 from wkfn.transform.change import Change, make_change
 from wkfn.transform.images import (
@@ -213,6 +215,29 @@ def add_layer_from_images(
     return ds.get_layer(jobs[0].layer.name)
 
 
+def _killed_import(cls: type[Dataset], out: Path, probe: Change) -> Dataset | None:
+    """The dataset at ``out`` if a killed run left it there (a pending journal)
+    and it was created with this call's name and voxel size, else None.
+
+    Its layers listed in the properties were imported completely (the properties
+    are each layer's commit point); the killed layer's import resumes from its
+    journal when :func:`_run_import` plans it again against the same spec.
+    """
+    if not dead_journals(out):
+        return None
+    ds = cls.open(out)
+    created = probe.spec
+    if ds.spec.id.name != created.id.name or ds.spec.scale != created.scale:
+        raise DatasetExistsError(
+            f"cannot import into {out}: a killed run left a dataset there with "
+            f"another name or voxel size ({ds.spec.id.name!r}, "
+            f"{ds.spec.scale.factor} {ds.spec.scale.unit}); run the killed call "
+            f"again with its arguments, or remove it (`{REPAIR_HINT} {out}` "
+            "removes only the leftovers)"
+        )
+    return ds
+
+
 def from_images(
     cls: type[Dataset],
     input_path: str | os.PathLike[str],
@@ -354,7 +379,9 @@ def from_images(
     plan_jobs(probe.spec, jobs, opts)  # every check before anything is written
     on_store = locations.is_object_root(out)
     existed = locations.is_nonempty_dir(out) if on_store else out.exists()
-    ds = cls(
+    # the same call after kill -9 resumes the killed import (no journals on stores)
+    resumed = None if on_store or not existed else _killed_import(cls, out, probe)
+    ds = resumed or cls(
         out,
         voxel_size_with_unit=voxel_size_with_unit,
         voxel_size=voxel_size,
@@ -363,6 +390,8 @@ def from_images(
     )
     try:
         for job in jobs:
+            if resumed is not None and job.layer.name in ds.layers:
+                continue  # imported by the killed run (its properties list it)
             _run_import(ds, job, opts, executor)
     except BaseException:
         if not existed and on_store:

@@ -136,7 +136,7 @@ def _finished_ops(plan: Plan, finished: set[str]) -> set[bytes]:
     return out
 
 
-def _is_complete(killed: Plan, finished: set[str], now: str) -> bool:
+def _is_complete(root: Path, killed: Plan, finished: set[str], now: str) -> bool:
     """True if the killed run got everything on disk but did not remove its journal."""
     if killed.base != killed.target and now == killed.target:
         return True  # the properties are its commit point
@@ -146,8 +146,28 @@ def _is_complete(killed: Plan, finished: set[str], now: str) -> bool:
         return True
     last = len(killed.stages) - 1
     ops = killed.stages[last].ops
-    return not any(isinstance(op, WriteRegion) for op in ops) and all(
-        f"{last}:{op.key()}" in finished for op in ops
+    if any(isinstance(op, WriteRegion) for op in ops):
+        return False
+    if all(f"{last}:{op.key()}" in finished for op in ops):
+        return True
+    return _swaps_done(root, killed, finished)
+
+
+def _swaps_done(root: Path, killed: Plan, finished: set[str]) -> bool:
+    """True if the killed run's last stage swaps rewritten arrays in (an in-place
+    compress or rechunk), every earlier op is journaled, and every swap is done
+    on disk: killed after its renames but before their journal lines, a re-run
+    would find nothing left to do and never resume it."""
+    *earlier, final = killed.stages
+    if not all(isinstance(op, ReplacePath) for op in final.ops):
+        return False
+    for number, stage in enumerate(earlier):
+        if any(f"{number}:{op.key()}" not in finished for op in stage.ops):
+            return False
+    last = len(earlier)
+    return all(
+        f"{last}:{op.key()}" in finished or _visibly_done(root, _op_bytes(op))
+        for op in final.ops
     )
 
 
@@ -254,7 +274,7 @@ def choose(root: Path, plan: Plan, run_id: str) -> tuple[Plan, str, bool]:
             continue
         killed = _read_sidecar(path)
         finished = Journal(root, killed_id).finished()
-        if killed is not None and _is_complete(killed, finished, now):
+        if killed is not None and _is_complete(root, killed, finished, now):
             _forget_run(root, killed, path)
             continue
         if killed is None or not _overlap(mine, written_paths(killed)):
@@ -290,7 +310,7 @@ def clean_finished(root: str | os.PathLike[str]) -> bool:
     for path in dead_journals(base):
         killed = _read_sidecar(path)
         finished = Journal(base, path.stem).finished()
-        if killed is not None and _is_complete(killed, finished, now):
+        if killed is not None and _is_complete(base, killed, finished, now):
             _forget_run(base, killed, path)
         elif killed is None and now and path.stem == now[:32]:
             # `wkfn apply` names its journal by the plan's target: the
