@@ -12,6 +12,11 @@ Authentication follows the reference: a user token from the environment variable
 ``WK_TOKEN`` is sent as the ``X-Auth-Token`` header on every request, and a sharing
 token in the URL's query string (``?token=...`` or ``?sharingToken=...``) is kept on
 every request, including tensorstore's (its ``base_url`` keeps the query string).
+A sharing token can also be registered for a URL prefix
+(:func:`register_sharing_token`): then the URLs wkfn keeps (dataset roots, mag
+paths, plans, journals) carry no token, and ``?token=`` is added only to the
+requests themselves. :func:`credentials_snapshot` / :func:`install_credentials`
+hand the registered tokens to worker processes with their tasks.
 
 Importing this module is cheap: httpx loads on the first fetch.
 
@@ -228,7 +233,7 @@ def redact(text: str) -> str:
     """``text`` with token query values and the ``WK_TOKEN`` value replaced."""
     pattern = "|".join(re.escape(p) for p in TOKEN_PARAMS)
     out = re.sub(rf"((?:[?&]|%3F|%26)(?:{pattern})=)[^&#\s\"']+", r"\1***", text)
-    for token in (os.environ.get(TOKEN_ENV), *_tokens.values()):
+    for token in (os.environ.get(TOKEN_ENV), *_tokens.values(), *_sharing.values()):
         if token:
             out = out.replace(token, "***")
     return out
@@ -237,6 +242,7 @@ def redact(text: str) -> str:
 # --------------------------------------------------------------------------- auth
 
 _tokens: dict[str, str] = {}
+_sharing: dict[str, str] = {}
 _tokens_lock = threading.Lock()
 
 
@@ -254,13 +260,67 @@ def register_token(prefix: str, token: str | None) -> None:
             _tokens.pop(prefix, None)
 
 
+def register_sharing_token(prefix: str, token: str | None) -> None:
+    """Add ``?token=<token>`` to every request for a URL starting with ``prefix``.
+
+    The URL strings themselves stay token-free (what plans and journals record);
+    only the request adds the token (:func:`request_url`, :func:`kvstore_spec`).
+    ``None`` forgets the prefix.
+    """
+    with _tokens_lock:
+        if token:
+            _sharing[prefix] = token
+        else:
+            _sharing.pop(prefix, None)
+
+
+def _longest(table: dict[str, str], url: str) -> str | None:
+    with _tokens_lock:
+        best = max((p for p in table if url.startswith(p)), key=len, default=None)
+        return None if best is None else table[best]
+
+
+def sharing_token(url: str) -> str | None:
+    """The sharing token registered for ``url`` (longest prefix), if any."""
+    return _longest(_sharing, url)
+
+
+def request_url(url: str) -> str:
+    """``url`` as requested: with the registered sharing token as ``?token=``
+    unless the URL already carries a token."""
+    token = sharing_token(url)
+    if token is None:
+        return url
+    parts = urllib.parse.urlsplit(url)
+    query = urllib.parse.parse_qs(parts.query)
+    if any(p in query for p in TOKEN_PARAMS):
+        return url
+    extra = urllib.parse.urlencode({"token": token})
+    return urllib.parse.urlunsplit(
+        parts._replace(query=f"{parts.query}&{extra}" if parts.query else extra)
+    )
+
+
+def credentials_snapshot() -> dict[str, dict[str, str]]:
+    """The registered user and sharing tokens, to hand to worker processes with
+    their tasks (never written anywhere)."""
+    with _tokens_lock:
+        return {"user": dict(_tokens), "sharing": dict(_sharing)}
+
+
+def install_credentials(snapshot: dict[str, dict[str, str]]) -> None:
+    """Register tokens received from the process that planned the work."""
+    with _tokens_lock:
+        _tokens.update(snapshot.get("user", {}))
+        _sharing.update(snapshot.get("sharing", {}))
+
+
 def auth_token(url: str | None = None) -> str | None:
     """The token for ``url``: a registered one (longest prefix), else ``WK_TOKEN``."""
     if url is not None:
-        with _tokens_lock:
-            best = max((p for p in _tokens if url.startswith(p)), key=len, default=None)
-            if best is not None:
-                return _tokens[best]
+        token = _longest(_tokens, url)
+        if token is not None:
+            return token
     return os.environ.get(TOKEN_ENV) or None
 
 
@@ -338,7 +398,7 @@ def fetch_bytes(url: str) -> bytes:
         attempt = 0
         while True:
             try:
-                response = client.get(url)
+                response = client.get(request_url(url))
             except httpx.TransportError as e:
                 if attempt < RETRIES:
                     time.sleep(_retry_delay(attempt, None))
@@ -391,7 +451,7 @@ def kvstore_spec(url: str) -> JsonDict:
     The query string stays in ``base_url`` (tensorstore appends keys to the path
     and sends the query on every request); the token goes in ``headers``.
     """
-    spec: JsonDict = {"driver": "http", "base_url": url}
+    spec: JsonDict = {"driver": "http", "base_url": request_url(url)}
     token = auth_token(url)
     if token:
         spec["headers"] = [f"{AUTH_HEADER}: {token}"]
@@ -427,13 +487,18 @@ __all__ = [
     "UrlPath",
     "auth_headers",
     "auth_token",
+    "credentials_snapshot",
     "fetch_bytes",
     "fetch_properties",
+    "install_credentials",
     "is_url",
     "join",
     "kvstore_spec",
     "open_spec",
     "properties_source",
     "redact",
+    "register_sharing_token",
     "register_token",
+    "request_url",
+    "sharing_token",
 ]
