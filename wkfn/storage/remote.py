@@ -38,7 +38,6 @@ import contextlib
 import os
 import posixpath
 import re
-import threading
 import time
 import urllib.parse
 from pathlib import PurePath
@@ -46,15 +45,26 @@ from typing import Any
 
 from wkfn.errors import DatasetNotFoundError, StorageError
 from wkfn.storage import tsspec
+from wkfn.storage.http_auth import (
+    AUTH_HEADER,
+    TOKEN_ENV,
+    TOKEN_PARAMS,
+    auth_headers,
+    auth_token,
+    credentials_snapshot,
+    install_credentials,
+    register_sharing_token,
+    register_token,
+    registered_secrets,
+    request_url,
+    sharing_token,
+)
 
 JsonDict = dict[str, Any]
 
 PROPERTIES_FILE_NAME = "datasource-properties.json"
-TOKEN_ENV = "WK_TOKEN"
-"""Environment variable holding the user token (as in the reference)."""
 TIMEOUT_ENV = "WK_TIMEOUT"
 """Environment variable overriding the read timeout of metadata requests (seconds)."""
-AUTH_HEADER = "X-Auth-Token"
 DEFAULT_TIMEOUT_SECONDS = 60.0
 CONNECT_TIMEOUT_SECONDS = 10.0
 RETRIES = 3
@@ -63,8 +73,6 @@ BACKOFF_SECONDS = 0.5
 """First retry delay; doubled for every further retry."""
 MAX_RETRY_AFTER_SECONDS = 30.0
 TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
-TOKEN_PARAMS = ("token", "sharingToken")
-"""Query parameters that carry secrets (replaced by ``***`` in messages)."""
 
 _SCHEMES = ("http://", "https://")
 
@@ -233,101 +241,10 @@ def redact(text: str) -> str:
     """``text`` with token query values and the ``WK_TOKEN`` value replaced."""
     pattern = "|".join(re.escape(p) for p in TOKEN_PARAMS)
     out = re.sub(rf"((?:[?&]|%3F|%26)(?:{pattern})=)[^&#\s\"']+", r"\1***", text)
-    for token in (os.environ.get(TOKEN_ENV), *_tokens.values(), *_sharing.values()):
+    for token in (os.environ.get(TOKEN_ENV), *registered_secrets()):
         if token:
             out = out.replace(token, "***")
     return out
-
-
-# --------------------------------------------------------------------------- auth
-
-_tokens: dict[str, str] = {}
-_sharing: dict[str, str] = {}
-_tokens_lock = threading.Lock()
-
-
-def register_token(prefix: str, token: str | None) -> None:
-    """Send ``token`` as ``X-Auth-Token`` to every URL starting with ``prefix``.
-
-    Used by :mod:`wkfn.remote` for a WEBKNOSSOS dataset opened in a context with a
-    token: its reads keep the token after the ``with`` block ends, and the token
-    goes only to that server. ``None`` forgets the prefix.
-    """
-    with _tokens_lock:
-        if token:
-            _tokens[prefix] = token
-        else:
-            _tokens.pop(prefix, None)
-
-
-def register_sharing_token(prefix: str, token: str | None) -> None:
-    """Add ``?token=<token>`` to every request for a URL starting with ``prefix``.
-
-    The URL strings themselves stay token-free (what plans and journals record);
-    only the request adds the token (:func:`request_url`, :func:`kvstore_spec`).
-    ``None`` forgets the prefix.
-    """
-    with _tokens_lock:
-        if token:
-            _sharing[prefix] = token
-        else:
-            _sharing.pop(prefix, None)
-
-
-def _longest(table: dict[str, str], url: str) -> str | None:
-    with _tokens_lock:
-        best = max((p for p in table if url.startswith(p)), key=len, default=None)
-        return None if best is None else table[best]
-
-
-def sharing_token(url: str) -> str | None:
-    """The sharing token registered for ``url`` (longest prefix), if any."""
-    return _longest(_sharing, url)
-
-
-def request_url(url: str) -> str:
-    """``url`` as requested: with the registered sharing token as ``?token=``
-    unless the URL already carries a token."""
-    token = sharing_token(url)
-    if token is None:
-        return url
-    parts = urllib.parse.urlsplit(url)
-    query = urllib.parse.parse_qs(parts.query)
-    if any(p in query for p in TOKEN_PARAMS):
-        return url
-    extra = urllib.parse.urlencode({"token": token})
-    return urllib.parse.urlunsplit(
-        parts._replace(query=f"{parts.query}&{extra}" if parts.query else extra)
-    )
-
-
-def credentials_snapshot() -> dict[str, dict[str, str]]:
-    """The registered user and sharing tokens, to hand to worker processes with
-    their tasks (never written anywhere)."""
-    with _tokens_lock:
-        return {"user": dict(_tokens), "sharing": dict(_sharing)}
-
-
-def install_credentials(snapshot: dict[str, dict[str, str]]) -> None:
-    """Register tokens received from the process that planned the work."""
-    with _tokens_lock:
-        _tokens.update(snapshot.get("user", {}))
-        _sharing.update(snapshot.get("sharing", {}))
-
-
-def auth_token(url: str | None = None) -> str | None:
-    """The token for ``url``: a registered one (longest prefix), else ``WK_TOKEN``."""
-    if url is not None:
-        token = _longest(_tokens, url)
-        if token is not None:
-            return token
-    return os.environ.get(TOKEN_ENV) or None
-
-
-def auth_headers(url: str | None = None) -> dict[str, str]:
-    """Headers a request to ``url`` carries: ``X-Auth-Token`` when a token is set."""
-    token = auth_token(url)
-    return {AUTH_HEADER: token} if token else {}
 
 
 # --------------------------------------------------------------------------- fetch
