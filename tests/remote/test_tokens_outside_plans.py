@@ -16,6 +16,7 @@ import pytest
 from remote_helpers import TOKEN, Wk
 
 import wkfn as wk
+from wkfn.errors import ExecutionError
 from wkfn.execute.saved import save_plan
 from wkfn.remote import client
 
@@ -55,7 +56,7 @@ def test_download_plan_saved_plan_and_journal_hold_no_sharing_token(
 
     # an interrupted run leaves its journal: the segmentation reads are refused
     wkserver.server.fail("GET", r"/zarr/[0-9a-f]+/segmentation/", 403, count=10_000)
-    with pytest.raises(Exception) as failed:
+    with pytest.raises(ExecutionError, match=r"segmentation.*403") as failed:
         wk.Dataset.download(link, path=target)
     assert token not in str(failed.value)
     journal = target / ".wkfn-journal"
