@@ -408,3 +408,76 @@ def test_transcoded_zarr_streaming_reads_alike(
     with wk.webknossos_context(url=wkserver.url, token=TOKEN):
         downloaded = wk.Dataset.download(SAMPLE_NAME, path=tmp_path / "dl")
     assert summary(downloaded) == local
+
+
+WKW_UPLOAD_SCENARIO = (
+    SUMMARY
+    + """
+import warnings
+warnings.simplefilter("ignore")
+with wk.webknossos_context(url=P["url"], token=P["token"]):
+    up = wk.Dataset.open(P["local"]).upload(new_dataset_name=P["name"])
+    other = wk.RemoteDataset.open(P["other"])
+    print(json.dumps({"own": summary(up), "other": summary(other)}))
+"""
+)
+
+
+def _wkw_dataset(path: Path) -> wk.Dataset:
+    rng = np.random.default_rng(11)
+    ds = wk.Dataset(path, voxel_size=(4, 4, 40), exist_ok=False)
+    color = ds.add_layer("color", "color", dtype_per_channel="uint8", data_format="wkw")
+    color.add_mag(1).write(
+        rng.integers(0, 255, (50, 40, 30), dtype=np.uint8),
+        absolute_offset=(3, 5, 7),
+        allow_resize=True,
+    )
+    color.downsample_mag((1, 1, 1), (2, 2, 1))
+    seg = ds.add_layer(
+        "segmentation",
+        "segmentation",
+        dtype_per_channel="uint32",
+        largest_segment_id=5,
+        data_format="wkw",
+    )
+    seg.add_mag(1).write(
+        rng.integers(0, 6, (40, 30, 20), dtype=np.uint32),
+        absolute_offset=(0, 0, 0),
+        allow_resize=True,
+    )
+    seg.downsample_mag((1, 1, 1), (2, 2, 1))
+    return ds
+
+
+def test_wkw_dataset_uploads_alike_and_reads_back_equal(
+    wkserver: Wk, ref: Any, tmp_path: Path
+) -> None:
+    """A wkw dataset uploaded by wkfn and by the reference is stored as wkw and read
+    back through the server (transcoded zarr streaming, as the real datastore
+    serves wkw) equal to the local voxels, by both clients."""
+    local = _wkw_dataset(tmp_path / "wkw_local")
+    expected = summary(local)
+    with wk.webknossos_context(url=wkserver.url, token=TOKEN):
+        plan = local.upload("wkw_by_wkfn", dry_run=True)
+        assert any(f.relpath == "color/1/header.wkw" for f in plan.files)
+        ours = local.upload("wkw_by_wkfn", jobs=2)
+    theirs = ref(
+        WKW_UPLOAD_SCENARIO,
+        url=wkserver.url,
+        token=TOKEN,
+        local=str(local.path),
+        name="wkw_by_ref",
+        other=ours.dataset_id,
+    )
+    assert theirs["own"] == expected  # the reference's upload, read by itself
+    assert theirs["other"] == expected  # wkfn's upload, read by the reference
+    assert summary(ours) == expected
+    with wk.webknossos_context(url=wkserver.url, token=TOKEN):
+        by_ref = wk.Dataset.open_remote("wkw_by_ref")
+        assert summary(by_ref) == expected
+        downloaded = wk.Dataset.download("wkw_by_wkfn", path=tmp_path / "dl")
+    assert summary(downloaded) == expected
+    state = wkserver.server.state
+    for rec in (state.datasets[ours.dataset_id], state.datasets[by_ref.dataset_id]):
+        assert (rec.path / "color" / "1" / "header.wkw").is_file()
+        assert (rec.path / "segmentation" / "2-2-1" / "header.wkw").is_file()

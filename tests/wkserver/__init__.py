@@ -13,10 +13,15 @@ parses; ``tests/remote/test_server_faithful.py`` runs the 4.3.3 client against i
 Zarr streaming has two modes: by default the stored zarr3 / zarr v2 files are
 served as they are (Range reads of shards); with ``server.transcode = True`` every
 layer is served as the real datastore does, as unsharded F-order zarr3 with ``.``
-chunk keys generated from the stored arrays (``zarr_stream``). Simplifications
-(documented, not hidden): stored wkw layers are not readable by the test server;
-linked layers are symlinks; exploreAndAddRemote accepts ``file://`` URIs of local
-datasets (it registers a copy); users are admins of their organization.
+chunk keys generated from the stored arrays (``zarr_stream``). Stored wkw layers
+are always served that way (as the real datastore does; wkw files are not
+range-readable zarr). Simplifications (documented, not hidden): linked layers are
+symlinks; users are admins of their organization; exploreAndAddRemote reads the
+remote dataset's ``datasource-properties.json`` (``file://`` copies it,
+``http(s)://`` and ``s3://`` register it with absolute mag URIs whose data the
+datastore routes then fetch from there, see ``remote_source``); ``s3://bucket/key``
+goes to the endpoint the server was configured with (``Server.s3_endpoint``), like
+a real server configured for one object store.
 """
 
 from .server import API_VERSION, DATASTORE_API_VERSION, Server, start

@@ -6,8 +6,9 @@ gives the voxels of the box (x, y, z in Mag-1 voxels; width/height/depth in voxe
 of the mag) as raw little-endian bytes in Fortran order (c, x, y, z), with the
 header ``MISSING-BUCKETS: []``. ``read_region`` is shared with the transcoding zarr
 streaming (``zarr_stream``). Regions outside the stored array are zeros. Arrays are
-read with tensorstore directly from the stored zarr3 / zarr v2 files (not through
-wkfn, so the server does not share wkfn's reading code).
+read directly from the stored files (not through wkfn, so the server does not share
+wkfn's reading code): zarr3 / zarr v2 with tensorstore, wkw with the ``wkw``
+package (the real datastore reads wkw too, and serves it only transcoded).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 import tensorstore as ts
 
+from .remote_source import store_of
 from .state import ApiError, DatasetRecord, JsonDict
 
 
@@ -48,26 +50,68 @@ def open_stored(
     record: DatasetRecord, layer: JsonDict, mag: tuple[int, int, int]
 ) -> Any:
     entry = next(
-        (m for m in layer.get("mags", []) if tuple(m["mag"]) == mag),
+        (m for m in layer_mags(layer) if tuple(m["mag"]) == mag),
         None,
     )
     if entry is None:
         raise ApiError(404, f"mag {mag} not in layer {layer['name']}")
     fmt = layer.get("dataFormat")
-    if fmt not in ("zarr3", "zarr"):
-        raise ApiError(501, f"test server reads zarr3/zarr layers only, not {fmt}")
+    if fmt not in ("zarr3", "zarr", "wkw"):
+        raise ApiError(501, f"test server reads zarr3/zarr/wkw layers, not {fmt}")
     path = str(entry.get("path") or f"./{layer['name']}/{'-'.join(map(str, mag))}")
     array_dir = (record.path / path).resolve() if "://" not in path else Path(path)
+    if fmt == "wkw":
+        return WkwStored(array_dir, layer, mag)
+    store = store_of(record)
+    kvstore: JsonDict = (
+        store.kvstore(path)
+        if store is not None and "://" in path
+        else {"driver": "file", "path": str(array_dir)}
+    )
     spec: dict[str, Any] = {
         "driver": "zarr3" if fmt == "zarr3" else "zarr",
-        "kvstore": {"driver": "file", "path": str(array_dir)},
+        "kvstore": kvstore,
         "open": True,
     }
     return ts.open(spec).result()
 
 
+def layer_mags(layer: JsonDict) -> list[JsonDict]:
+    """The layer's mag entries (``mags``, or the old wkw ``wkwResolutions``)."""
+    if layer.get("mags"):
+        return list(layer["mags"])
+    return [
+        {"mag": list(mag_of(str(r["resolution"]).strip("[]"))), **r}
+        for r in layer.get("wkwResolutions", [])
+    ]
+
+
+class WkwStored:
+    """A stored wkw array, read with the ``wkw`` package (``read_region``)."""
+
+    def __init__(self, path: Path, layer: JsonDict, mag: tuple[int, int, int]) -> None:
+        import wkw
+
+        if not (path / "header.wkw").is_file():
+            raise ApiError(404, f"no wkw array at {path.name}")
+        self.dataset = wkw.Dataset.open(str(path))
+        box = layer["boundingBox"]
+        bottom = [
+            t + s
+            for t, s in zip(box["topLeft"], (box["width"], box["height"], box["depth"]))
+        ]
+        channels = int(layer.get("numChannels") or 1)
+        self.shape = (channels, *(-(-b // m) for b, m in zip(bottom, mag)))
+
+    def read(self, lo: list[int], size: list[int]) -> np.ndarray:
+        data = np.asarray(self.dataset.read(lo, size))
+        return data if data.ndim == 4 else data[np.newaxis]
+
+
 def read_region(arr: Any, lo: list[int], size: list[int]) -> np.ndarray:
     """(c, x, y, z) voxels of the box ``lo`` + ``size`` (mag voxels), zero-padded."""
+    if isinstance(arr, WkwStored):
+        return arr.read(lo, size)  # wkw reads any box (zeros where nothing is)
     hi = [a + n for a, n in zip(lo, size)]
     channels = int(arr.shape[0])
     out = np.zeros((channels, *size), dtype=arr.dtype.numpy_dtype)

@@ -26,7 +26,7 @@ from email.policy import HTTP
 from pathlib import Path
 from typing import Any
 
-from . import rawdata, uploads, zarr_stream
+from . import rawdata, remote_source, uploads, zarr_stream
 from .state import (
     ApiError,
     DatasetRecord,
@@ -70,6 +70,9 @@ class Server:
     ``.`` chunk keys; see ``zarr_stream``) instead of the stored files as they are."""
     delay: float = 0.0
     """Seconds to wait before answering a zarr streaming read (slow server)."""
+    s3_endpoint: str | None = None
+    """The object store ``s3://bucket/key`` URIs of exploreAndAddRemote reach (a real
+    server is configured with its S3 endpoint and credentials the same way)."""
     _httpd: http.server.ThreadingHTTPServer | None = None
 
     @property
@@ -302,6 +305,20 @@ def _handler(server: Server) -> type[http.server.BaseHTTPRequestHandler]:
             raise ApiError(400, f"malformed body: {e}") from e
         if state.name_problems(name):
             raise ApiError(400, "; ".join(state.name_problems(name)))
+        scheme = urllib.parse.urlsplit(uri).scheme
+        if scheme in ("http", "https", "s3"):
+            store = remote_source.RemoteStore(
+                server.s3_endpoint,
+                body.get("credentialIdentifier"),
+                body.get("credentialSecret"),
+            )
+            props = remote_source.explore(uri, store)
+            rec = remote_source.add_explored(
+                state, uri, props, store, user.organization, name
+            )
+            if body.get("folderId"):
+                rec.folder_id = str(body["folderId"])
+            raise _json(rec.id)
         src = (
             Path(urllib.parse.urlsplit(uri).path) if uri.startswith("file://") else None
         )
@@ -474,7 +491,7 @@ def _handler(server: Server) -> type[http.server.BaseHTTPRequestHandler]:
 
     def serve_zarr(rec: Any, rel: str, headers: dict[str, str]) -> None:
         rel = rel.rstrip("/")
-        if server.transcode and rel:
+        if rel and (server.transcode or zarr_stream.always_transcoded(rec, rel)):
             served = zarr_stream.serve(rec, safe_relpath(rel))
             if served is None:
                 raise ApiError(404, f"{rel} not found")
@@ -484,6 +501,8 @@ def _handler(server: Server) -> type[http.server.BaseHTTPRequestHandler]:
                 raise _json({"datasetId": rec.id})
             props = rec.properties()
             for layer in props.get("dataLayers", []):
+                if layer.get("dataFormat") == "wkw":
+                    zarr_stream.transcode_layer(layer)
                 for mag in layer.get("mags", []):
                     path = str(mag.get("path") or "")
                     if not path or path.startswith("/") or "://" in path:
@@ -491,11 +510,17 @@ def _handler(server: Server) -> type[http.server.BaseHTTPRequestHandler]:
                         mag["path"] = f"./{layer['name']}/{name}"
             raise _json(props)
         rel = safe_relpath(rel)
+        rng = headers.get("range")
+        store = remote_source.store_of(rec)
+        remote = None if store is None else remote_source.remote_file(rec, rel)
+        if store is not None and remote is not None:  # explored: fetch from there
+            status, body, content_range = store.fetch(remote, rng)
+            extra = {"Content-Range": content_range} if content_range else {}
+            raise _Reply(status, body, {"Accept-Ranges": "bytes", **extra})
         target = rec.path / rel
         if not target.is_file():
             raise ApiError(404, f"{rel} not found")
         data = target.read_bytes()
-        rng = headers.get("range")
         if rng is None:
             raise _Reply(200, data, {"Accept-Ranges": "bytes"})
         m = re.fullmatch(r"bytes=(\d*)-(\d*)", rng.strip())

@@ -20,7 +20,14 @@ from typing import Any
 
 import numpy as np
 
-from .rawdata import find_layer, mag_name, mag_of, open_stored, read_region
+from .rawdata import (
+    find_layer,
+    layer_mags,
+    mag_name,
+    mag_of,
+    open_stored,
+    read_region,
+)
 from .state import ApiError, DatasetRecord, JsonDict
 
 CHUNK = 32
@@ -39,15 +46,33 @@ def _element(layer: JsonDict) -> tuple[str, int]:
     return _DTYPES.get(element, element), channels
 
 
+def transcode_layer(layer: JsonDict) -> None:
+    """Describe one layer (in place) as the datastore serves it: zarr3 at
+    ``./{layer}/{mag}``."""
+    layer["mags"] = layer_mags(layer)
+    layer["dataFormat"] = "zarr3"
+    for mag in layer["mags"]:
+        mag["path"] = f"./{layer['name']}/{mag_name(tuple(mag['mag']))}"
+        for key in ("cubeLength", "resolution"):
+            mag.pop(key, None)
+    layer.pop("wkwResolutions", None)
+
+
 def properties(record: DatasetRecord) -> JsonDict:
     props = record.properties()
     for layer in props.get("dataLayers", []):
-        layer["dataFormat"] = "zarr3"
-        for mag in layer.get("mags", []):
-            mag["path"] = f"./{layer['name']}/{mag_name(tuple(mag['mag']))}"
-            mag.pop("cubeLength", None)
-        layer.pop("wkwResolutions", None)
+        transcode_layer(layer)
     return props
+
+
+def always_transcoded(record: DatasetRecord, rel: str) -> bool:
+    """Whether ``rel`` lies in a layer whose stored files cannot be served as they
+    are (wkw: the real datastore serves such layers only transcoded)."""
+    name = rel.split("/", 1)[0]
+    return any(
+        layer.get("name") == name and layer.get("dataFormat") == "wkw"
+        for layer in record.properties().get("dataLayers", [])
+    )
 
 
 def header(layer: JsonDict, mag: tuple[int, int, int]) -> JsonDict:
@@ -89,7 +114,7 @@ def serve(record: DatasetRecord, rel: str) -> tuple[bytes, str] | None:
         return None
     layer = find_layer(record, m.group(1))
     mag = mag_of(m.group(2))
-    if not any(tuple(entry["mag"]) == mag for entry in layer.get("mags", [])):
+    if not any(tuple(entry["mag"]) == mag for entry in layer_mags(layer)):
         raise ApiError(404, f"mag {m.group(2)} not in layer {m.group(1)}")
     head = header(layer, mag)
     if m.group(3) == "zarr.json":

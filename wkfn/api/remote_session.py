@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from wkfn.api._session import Session, load_spec
 from wkfn.errors import ReadOnlyError
@@ -60,8 +59,6 @@ class RemoteSession(Session):
         info = api.dataset_info(where.dataset_id, where.sharing_token, ctx)
         store = str(info.get("dataStore", {}).get("url") or ctx.url)
         root = api.zarr_url(store, where.dataset_id)
-        if where.sharing_token:
-            root += f"?token={quote(where.sharing_token, safe='')}"
         self.dataset_id = where.dataset_id
         self.context: Context = ctx
         self.sharing_token = where.sharing_token
@@ -72,11 +69,14 @@ class RemoteSession(Session):
         super().__init__(url_root, load_spec(url_root), read_only=True)
 
     def register_token(self) -> None:
-        """Let reads of this dataset's datastore route carry the context's token."""
+        """Let reads of this dataset's datastore route carry the context's token
+        (a header) and the sharing token (``?token=``, added to each request only:
+        the root URL, and so every plan and journal, stays token-free)."""
+        prefix = api.zarr_url(self.datastore, self.dataset_id)
         if self.context.token:
-            http_storage.register_token(
-                api.zarr_url(self.datastore, self.dataset_id), self.context.token
-            )
+            http_storage.register_token(prefix, self.context.token)
+        if self.sharing_token:
+            http_storage.register_sharing_token(prefix, self.sharing_token)
 
     @property
     def url(self) -> str:

@@ -256,6 +256,8 @@ def export_as_tiff_cmd(
 
 def main() -> None:
     """Console-script entry point."""
-    import wkfn.cli.commands  # noqa: F401  (registers the reference CLI's commands)
+    # importing them registers the reference CLI's commands, upload and download
+    import wkfn.cli.commands
+    import wkfn.cli.transfer  # noqa: F401
 
     app()

@@ -121,7 +121,8 @@ def open_array(
 def _open_remote(url: str, data_format: str) -> TensorStoreArray:
     if data_format == "wkw":
         remote.open_spec(url, data_format)  # raises the explanatory error
-    key = (url, data_format, remote.auth_token(url) or "")
+    # keyed by what is requested: the same URL with another token is another handle
+    key = (remote.request_url(url), data_format, remote.auth_token(url) or "")
     with _cache_lock:
         handle = _remote_cache.get(key)
         if handle is None:

@@ -12,6 +12,11 @@ Authentication follows the reference: a user token from the environment variable
 ``WK_TOKEN`` is sent as the ``X-Auth-Token`` header on every request, and a sharing
 token in the URL's query string (``?token=...`` or ``?sharingToken=...``) is kept on
 every request, including tensorstore's (its ``base_url`` keeps the query string).
+A sharing token can also be registered for a URL prefix
+(:func:`register_sharing_token`): then the URLs wkfn keeps (dataset roots, mag
+paths, plans, journals) carry no token, and ``?token=`` is added only to the
+requests themselves. :func:`credentials_snapshot` / :func:`install_credentials`
+hand the registered tokens to worker processes with their tasks.
 
 Importing this module is cheap: httpx loads on the first fetch.
 
@@ -33,7 +38,6 @@ import contextlib
 import os
 import posixpath
 import re
-import threading
 import time
 import urllib.parse
 from pathlib import PurePath
@@ -41,15 +45,26 @@ from typing import Any
 
 from wkfn.errors import DatasetNotFoundError, StorageError
 from wkfn.storage import tsspec
+from wkfn.storage.http_auth import (
+    AUTH_HEADER,
+    TOKEN_ENV,
+    TOKEN_PARAMS,
+    auth_headers,
+    auth_token,
+    credentials_snapshot,
+    install_credentials,
+    register_sharing_token,
+    register_token,
+    registered_secrets,
+    request_url,
+    sharing_token,
+)
 
 JsonDict = dict[str, Any]
 
 PROPERTIES_FILE_NAME = "datasource-properties.json"
-TOKEN_ENV = "WK_TOKEN"
-"""Environment variable holding the user token (as in the reference)."""
 TIMEOUT_ENV = "WK_TIMEOUT"
 """Environment variable overriding the read timeout of metadata requests (seconds)."""
-AUTH_HEADER = "X-Auth-Token"
 DEFAULT_TIMEOUT_SECONDS = 60.0
 CONNECT_TIMEOUT_SECONDS = 10.0
 RETRIES = 3
@@ -58,8 +73,6 @@ BACKOFF_SECONDS = 0.5
 """First retry delay; doubled for every further retry."""
 MAX_RETRY_AFTER_SECONDS = 30.0
 TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
-TOKEN_PARAMS = ("token", "sharingToken")
-"""Query parameters that carry secrets (replaced by ``***`` in messages)."""
 
 _SCHEMES = ("http://", "https://")
 
@@ -228,46 +241,10 @@ def redact(text: str) -> str:
     """``text`` with token query values and the ``WK_TOKEN`` value replaced."""
     pattern = "|".join(re.escape(p) for p in TOKEN_PARAMS)
     out = re.sub(rf"((?:[?&]|%3F|%26)(?:{pattern})=)[^&#\s\"']+", r"\1***", text)
-    for token in (os.environ.get(TOKEN_ENV), *_tokens.values()):
+    for token in (os.environ.get(TOKEN_ENV), *registered_secrets()):
         if token:
             out = out.replace(token, "***")
     return out
-
-
-# --------------------------------------------------------------------------- auth
-
-_tokens: dict[str, str] = {}
-_tokens_lock = threading.Lock()
-
-
-def register_token(prefix: str, token: str | None) -> None:
-    """Send ``token`` as ``X-Auth-Token`` to every URL starting with ``prefix``.
-
-    Used by :mod:`wkfn.remote` for a WEBKNOSSOS dataset opened in a context with a
-    token: its reads keep the token after the ``with`` block ends, and the token
-    goes only to that server. ``None`` forgets the prefix.
-    """
-    with _tokens_lock:
-        if token:
-            _tokens[prefix] = token
-        else:
-            _tokens.pop(prefix, None)
-
-
-def auth_token(url: str | None = None) -> str | None:
-    """The token for ``url``: a registered one (longest prefix), else ``WK_TOKEN``."""
-    if url is not None:
-        with _tokens_lock:
-            best = max((p for p in _tokens if url.startswith(p)), key=len, default=None)
-            if best is not None:
-                return _tokens[best]
-    return os.environ.get(TOKEN_ENV) or None
-
-
-def auth_headers(url: str | None = None) -> dict[str, str]:
-    """Headers a request to ``url`` carries: ``X-Auth-Token`` when a token is set."""
-    token = auth_token(url)
-    return {AUTH_HEADER: token} if token else {}
 
 
 # --------------------------------------------------------------------------- fetch
@@ -338,7 +315,7 @@ def fetch_bytes(url: str) -> bytes:
         attempt = 0
         while True:
             try:
-                response = client.get(url)
+                response = client.get(request_url(url))
             except httpx.TransportError as e:
                 if attempt < RETRIES:
                     time.sleep(_retry_delay(attempt, None))
@@ -391,7 +368,7 @@ def kvstore_spec(url: str) -> JsonDict:
     The query string stays in ``base_url`` (tensorstore appends keys to the path
     and sends the query on every request); the token goes in ``headers``.
     """
-    spec: JsonDict = {"driver": "http", "base_url": url}
+    spec: JsonDict = {"driver": "http", "base_url": request_url(url)}
     token = auth_token(url)
     if token:
         spec["headers"] = [f"{AUTH_HEADER}: {token}"]
@@ -427,13 +404,18 @@ __all__ = [
     "UrlPath",
     "auth_headers",
     "auth_token",
+    "credentials_snapshot",
     "fetch_bytes",
     "fetch_properties",
+    "install_credentials",
     "is_url",
     "join",
     "kvstore_spec",
     "open_spec",
     "properties_source",
     "redact",
+    "register_sharing_token",
     "register_token",
+    "request_url",
+    "sharing_token",
 ]
