@@ -198,7 +198,20 @@ def _pair_cell(ws: dict[str, Any], rs: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--group", default="all", choices=(*GROUPS, "all"))
+    ap.add_argument("--group", default="all", choices=(*GROUPS, "scale", "all"))
+    ap.add_argument(
+        "--scale-sizes",
+        type=int,
+        nargs="+",
+        default=[256, 512, 1024],
+        help="edges of the scale group (benchmarks/scale.py)",
+    )
+    ap.add_argument(
+        "--dask-size", type=int, default=512, help="edge of the dask comparison"
+    )
+    ap.add_argument(
+        "--plot", type=Path, default=None, help="scale group: draw the curve (PNG)"
+    )
     ap.add_argument("--only", nargs="+", default=None, metavar="NAME")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--size", type=int, default=512)
@@ -226,6 +239,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=3600.0, help="per phase, s")
     ap.add_argument("--out", type=Path, default=None, help="write raw results")
     args = ap.parse_args(argv)
+    if args.group == "scale":
+        from benchmarks.scale import run_scale
+
+        return run_scale(args)
 
     try:
         workloads = select(args.group, args.only)
