@@ -2,10 +2,13 @@
 
     python benchmarks/run.py [--group io|downsample|copy|images|all] [--repeat 3]
         [--ref-python .venv-ref/bin/python] [--wkfn-python PY] [--size 512]
-        [--only NAME ...] [--lib both|wkfn|webknossos] [--out results.json]
+        [--only NAME ...] [--lib both|wkfn|webknossos] [--no-limit]
+        [--out results.json]
 
 Every measurement is a fresh process (``run_one.py``); wkfn and reference runs are
 interleaved with alternating order; medians are reported as a markdown table.
+Workloads with a bare-tensorstore limit (``limits.py``) also run it, interleaved
+in the same way, and the table gives wkfn/limit next to reference/wkfn.
 Written voxels are checksummed (first repetition by default) and the table flags
 any workload where wkfn's voxels differ from the reference's. Stdlib only.
 """
@@ -31,6 +34,7 @@ REPO = HERE.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from benchmarks.limits import LIMIT, LIMITS  # noqa: E402
 from benchmarks.workloads import GROUPS, Workload, select  # noqa: E402
 
 REF = "webknossos"
@@ -87,7 +91,7 @@ def run_once(
     elif args.cross_verify and lib == WKFN and args.ref_python_ok:
         cmd += ["--verify-python", args.ref_python, "--verify-lib", REF]
     env = dict(os.environ)
-    if lib == WKFN:  # wkfn from this checkout even if not installed
+    if lib in (WKFN, LIMIT):  # wkfn from this checkout even if not installed
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(REPO), env.get("PYTHONPATH", "")) if p
         )
@@ -164,7 +168,20 @@ def _combined(checksums_json: str) -> str:
     return hashlib.sha1(checksums_json.encode()).hexdigest()[:10]
 
 
-def checksum_cell(ws: dict[str, Any], rs: dict[str, Any]) -> str:
+def checksum_cell(
+    ws: dict[str, Any], rs: dict[str, Any], ls: dict[str, Any] | None = None
+) -> str:
+    cell = _pair_cell(ws, rs)
+    lsum = (ls or {}).get("checksums") or []
+    if lsum:
+        wsum = ws.get("checksums") or []
+        cell += "; limit " + (
+            "match" if lsum == wsum and len(lsum) == 1 else "**DIFFERS**"
+        )
+    return cell
+
+
+def _pair_cell(ws: dict[str, Any], rs: dict[str, Any]) -> str:
     wsum, rsum = ws.get("checksums") or [], rs.get("checksums") or []
     if len(rsum) > 1:
         return "ref NOT deterministic"
@@ -181,13 +198,31 @@ def checksum_cell(ws: dict[str, Any], rs: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--group", default="all", choices=(*GROUPS, "all"))
+    ap.add_argument("--group", default="all", choices=(*GROUPS, "scale", "all"))
+    ap.add_argument(
+        "--scale-sizes",
+        type=int,
+        nargs="+",
+        default=[256, 512, 1024],
+        help="edges of the scale group (benchmarks/scale.py)",
+    )
+    ap.add_argument(
+        "--dask-size", type=int, default=512, help="edge of the dask comparison"
+    )
+    ap.add_argument(
+        "--plot", type=Path, default=None, help="scale group: draw the curve (PNG)"
+    )
     ap.add_argument("--only", nargs="+", default=None, metavar="NAME")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--size", type=int, default=512)
     ap.add_argument("--ref-python", default=DEFAULT_REF_PY)
     ap.add_argument("--wkfn-python", default=sys.executable)
     ap.add_argument("--lib", default="both", choices=("both", WKFN, REF))
+    ap.add_argument(
+        "--no-limit",
+        action="store_true",
+        help="skip the bare-tensorstore limit rows (benchmarks/limits.py)",
+    )
     ap.add_argument(
         "--verify",
         default="first",
@@ -204,6 +239,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=3600.0, help="per phase, s")
     ap.add_argument("--out", type=Path, default=None, help="write raw results")
     args = ap.parse_args(argv)
+    if args.group == "scale":
+        from benchmarks.scale import run_scale
+
+        return run_scale(args)
 
     try:
         workloads = select(args.group, args.only)
@@ -219,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (wkfn_py and os.access(wkfn_py, os.X_OK)):
         _log(f"wkfn python {wkfn_py!r} not found")
         wkfn_py = None
-    pythons = {WKFN: wkfn_py, REF: ref_py}
+    pythons = {WKFN: wkfn_py, REF: ref_py, LIMIT: wkfn_py}
     libs = [WKFN, REF] if args.lib == "both" else [args.lib]
 
     scratch = args.workdir or Path(tempfile.mkdtemp(prefix="wkfn-bench-"))
@@ -230,9 +269,13 @@ def main(argv: list[str] | None = None) -> int:
     summary: list[dict[str, Any]] = []
     t_start = time.time()
     for w in workloads:
-        per_lib: dict[str, list[dict[str, Any]]] = {lib: [] for lib in libs}
+        w_libs = libs + ([LIMIT] if w.name in LIMITS and not args.no_limit else [])
+        per_lib: dict[str, list[dict[str, Any]]] = {lib: [] for lib in w_libs}
         for rep in range(args.repeat):
-            order = libs if rep % 2 == 0 else libs[::-1]
+            # rotate and alternate, so no library always runs first or last
+            k = rep % len(w_libs)
+            order = w_libs[k:] + w_libs[:k]
+            order = order if rep % 2 == 0 else order[::-1]
             for lib in order:
                 verify = args.verify == "all" or (args.verify == "first" and rep == 0)
                 wd = scratch / f"{w.name}-{lib}-{rep}"
@@ -264,7 +307,11 @@ def main(argv: list[str] | None = None) -> int:
                 "title": w.title,
                 "anchor_s": w.anchor_s,
                 "anchor_rss_mb": w.anchor_rss_mb,
-                **{lib: summarize(per_lib.get(lib, [])) for lib in (WKFN, REF)},
+                **{
+                    lib: summarize(per_lib.get(lib, []))
+                    for lib in (WKFN, REF, LIMIT)
+                    if lib != LIMIT or lib in per_lib
+                },
             }
         )
     if not args.keep and args.workdir is None:
@@ -300,6 +347,8 @@ def render(
         "wkfn s",
         "ref s",
         "speedup (ref/wkfn)",
+        "limit s",
+        "wkfn/limit",
         "wkfn peak MB",
         "ref peak MB",
         "voxels",
@@ -326,27 +375,32 @@ def render(
 
     notes: list[str] = []
     for row in summary:
-        ws, rs = row[WKFN], row[REF]
+        ws, rs, ls = row[WKFN], row[REF], row.get(LIMIT) or {}
         speed = "—"
         if ws.get("seconds") and rs.get("seconds"):
             speed = f"{rs['seconds'] / ws['seconds']:.2f}x"
+        to_limit = "—"
+        if ws.get("seconds") and ls.get("seconds"):
+            to_limit = f"{ws['seconds'] / ls['seconds']:.2f}x"
         cells = [
             f"{row['workload']} ({row['group']})",
             cell(ws, WKFN, "seconds"),
             cell(rs, REF, "seconds"),
             speed,
+            _fmt_s(ls.get("seconds")) if ls.get("n_ok") else "—",
+            to_limit,
             cell(ws, WKFN, "mb"),
             cell(rs, REF, "mb"),
-            checksum_cell(ws, rs),
+            checksum_cell(ws, rs, ls),
         ]
         if show_anchor:
             a = row["anchor_s"]
             cells.append(f"{a} / {row['anchor_rss_mb']}" if a is not None else "—")
         lines.append("| " + " | ".join(cells) + " |")
-        for lib, s in ((WKFN, ws), (REF, rs)):
-            if lib in libs and s.get("error"):
+        for lib, s in ((WKFN, ws), (REF, rs), (LIMIT, ls)):
+            if (lib in libs or lib == LIMIT) and s.get("error"):
                 notes.append(f"- {row['workload']} [{lib}]: {_short(s['error'], 300)}")
-            elif lib in libs and s.get("partial_error"):
+            elif (lib in libs or lib == LIMIT) and s.get("partial_error"):
                 notes.append(
                     f"- {row['workload']} [{lib}] (some runs): "
                     f"{_short(s['partial_error'], 300)}"
@@ -366,6 +420,8 @@ def render(
         _fmt_s(wi) if wi is not None else ("skipped" if WKFN not in libs else "FAIL"),
         _fmt_s(ri) if ri is not None else ("skipped" if REF not in libs else "FAIL"),
         f"{ri / wi:.2f}x" if wi and ri else "—",
+        "",
+        "",
         _fmt_mb(imp[WKFN][1], None),
         _fmt_mb(imp[REF][1], None),
         "",
@@ -378,8 +434,8 @@ def render(
     lines.append("")
     lines.append("checksums (sha1 of voxels read back; first repetition):")
     for row in summary:
-        for lib in (WKFN, REF):
-            for c in row[lib].get("checksums") or []:
+        for lib in (WKFN, REF, LIMIT):
+            for c in (row.get(lib) or {}).get("checksums") or []:
                 for k, v in json.loads(c).items():
                     lines.append(f"  {row['workload']:20s} {lib:10s} {k}: {v}")
     if notes:

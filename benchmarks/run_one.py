@@ -46,7 +46,14 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-LIBS = ("webknossos", "wkfn")
+LIBS = ("webknossos", "wkfn", "limit")
+"""``limit`` runs the workload's bare-tensorstore limit (``benchmarks/limits.py``);
+its setup and verify phases use wkfn."""
+
+
+def _phase_lib(lib: str) -> str:
+    """The library that sets up and verifies a run (wkfn for the limit rows)."""
+    return "wkfn" if lib == "limit" else lib
 
 
 def _maxrss_mb(who: int) -> float:
@@ -109,7 +116,7 @@ def _quiet() -> None:
 
 def phase_setup(args: argparse.Namespace) -> dict[str, Any]:
     _quiet()
-    wk, _ = _import_lib(args.lib)
+    wk, _ = _import_lib(_phase_lib(args.lib))
     from benchmarks.workloads import WORKLOADS, DataCache
 
     w = WORKLOADS[args.workload]
@@ -126,11 +133,16 @@ def phase_setup(args: argparse.Namespace) -> dict[str, Any]:
 
 def phase_run(args: argparse.Namespace) -> dict[str, Any]:
     _quiet()
-    wk, import_s = _import_lib(args.lib)
+    wk, import_s = _import_lib("tensorstore" if args.lib == "limit" else args.lib)
     import_rss = _maxrss_mb(resource.RUSAGE_SELF)
     from benchmarks.workloads import WORKLOADS, DataCache, run_digest
 
     w = WORKLOADS[args.workload]
+    run = w.run
+    if args.lib == "limit":
+        from benchmarks.limits import LIMITS
+
+        run = LIMITS[w.name]
     cache = DataCache(args.size)
     cache.ensure(w.needs)
     rss_before = _maxrss_mb(resource.RUSAGE_SELF)
@@ -138,7 +150,7 @@ def phase_run(args: argparse.Namespace) -> dict[str, Any]:
     sampler.start()
     gc.collect()
     t0 = time.perf_counter()
-    w.run(wk, Path(args.workdir), cache)
+    run(wk, Path(args.workdir), cache)
     seconds = time.perf_counter() - t0
     peak_self = _maxrss_mb(resource.RUSAGE_SELF)
     peak_children = _maxrss_mb(resource.RUSAGE_CHILDREN)
@@ -163,7 +175,7 @@ def phase_run(args: argparse.Namespace) -> dict[str, Any]:
 
 def phase_verify(args: argparse.Namespace) -> dict[str, Any]:
     _quiet()
-    wk, _ = _import_lib(args.lib)
+    wk, _ = _import_lib(_phase_lib(args.lib))
     from benchmarks.workloads import WORKLOADS, dataset_checksums
 
     w = WORKLOADS[args.workload]

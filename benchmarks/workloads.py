@@ -220,6 +220,22 @@ def run_unaligned_writes_40(wk: ModuleType, workdir: Path, cache: DataCache) -> 
         mag.write(block, absolute_offset=off, allow_unaligned=True)
 
 
+def run_unaligned_writes_40_txn(
+    wk: ModuleType, workdir: Path, cache: DataCache
+) -> None:
+    """The same 200 writes inside ``with ds.transaction():`` where the library has
+    one (wkfn); the reference has none and writes call by call."""
+    import contextlib
+
+    blocks = cache.get("blocks40")
+    ds = wk.Dataset.open(workdir / INPUT_DS)
+    mag = ds.get_layer("color").get_mag(1)
+    txn = getattr(ds, "transaction", None)
+    with txn() if txn is not None else contextlib.nullcontext():
+        for block, off in zip(blocks, gen.random_offsets(200, 40, cache.n, seed=13)):
+            mag.write(block, absolute_offset=off, allow_unaligned=True)
+
+
 def run_write_u64_labels(wk: ModuleType, workdir: Path, cache: DataCache) -> None:
     labels = cache.get("labels_u64")
     mag = _new_layer(
@@ -462,6 +478,16 @@ WORKLOADS: dict[str, Workload] = {
             verify_paths=(INPUT_DS,),
             anchor_s=31.0,
             anchor_rss_mb=528,
+        ),
+        Workload(
+            "unaligned_writes_40_txn",
+            "io",
+            "the same 200 writes in one `with ds.transaction():` (reference: none)",
+            run_unaligned_writes_40_txn,
+            setup=setup_color_zstd,
+            setup_needs=("color",),
+            needs=("blocks40",),
+            verify_paths=(INPUT_DS,),
         ),
         Workload(
             "write_u64_labels",

@@ -95,6 +95,10 @@ class Session:
         self.executor: Executor | None = None
         self.recorder: Recorder | None = None
         self._layouts: dict[tuple[str, Vec3], ArrayLayout] = {}
+        self._mag_paths: tuple[DatasetSpec | None, dict[tuple[str, Vec3], str]] = (
+            None,
+            {},
+        )
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -313,7 +317,22 @@ class Session:
 
     # ------------------------------------------------------------------ storage
     def mag_path(self, layer: str, mag: Mag) -> str:
-        """Local path of the mag array, or its URL in a dataset read over HTTP."""
+        """Local path of the mag array, or its URL in a dataset read over HTTP.
+
+        Resolved (and checked by the path policy) once per spec: every read and
+        write asks for it, and resolving costs a ``realpath`` of root and target.
+        """
+        spec, known = self._mag_paths
+        key = (layer, mag.to_tuple())
+        if spec is self.spec and key in known:
+            return known[key]
+        if spec is not self.spec:
+            known = {}
+            self._mag_paths = (self.spec, known)
+        known[key] = path = self._resolve_mag_path(layer, mag)
+        return path
+
+    def _resolve_mag_path(self, layer: str, mag: Mag) -> str:
         mag_spec = lookup.get_mag(self.layer_spec(layer), mag.to_tuple())
         stored = lookup.resolve_mag_path(layer, mag_spec)
         if isinstance(self.root, remote.UrlPath):
@@ -360,6 +379,7 @@ class Session:
             )
         state = dict(self.__dict__)
         state["executor"] = None
+        state["_mag_paths"] = (None, {})
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:

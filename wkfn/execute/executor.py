@@ -29,6 +29,7 @@ from wkfn.execute.array_tasks import Region, run_write_regions
 from wkfn.execute.dispatch import task_for
 from wkfn.execute.inline import InlineExecutor
 from wkfn.execute.journal import Journal
+from wkfn.execute.memory_budget import in_flight_window, memory_limit
 from wkfn.execute.paths import lexists, resolve_path
 from wkfn.execute.task_submit import label as task_label
 from wkfn.execute.task_submit import submit
@@ -225,6 +226,7 @@ def execute(
     executor: Executor | None = None,
     progress: Progress | None = None,
     journal: Journal | None = None,
+    memory_limit_bytes: int | None = None,
 ) -> Report:
     """Run every stage of ``plan`` against the dataset at ``root``.
 
@@ -236,6 +238,9 @@ def execute(
         progress: called with a :class:`ProgressEvent` after every finished task.
         journal: records finished ops (fsynced) and skips those already recorded,
             so a run killed at any point can be resumed; see ``wkfn.execute.journal``.
+        memory_limit_bytes: bound of the memory estimates of the tasks in flight
+            (see :mod:`wkfn.execute.memory_budget`); ``None``: ``WKFN_MEMORY_LIMIT``
+            or its default.
 
     Returns:
         A :class:`Report`.
@@ -262,6 +267,7 @@ def execute(
         _sweep_temp_files(root_s, plan)
     created: list[CreateArray] = []
     n_tasks = 0
+    limit = memory_limit() if memory_limit_bytes is None else memory_limit_bytes
     for number, stage in enumerate(plan.stages):
         if resuming:
             stage = _with_exist_ok(stage)
@@ -279,7 +285,12 @@ def execute(
             if journal is None:
                 _rollback(root_s, created)
             raise
-        futures = [(task, submit(pool, root_s, task.fn, task.args)) for task in tasks]
+        futures = in_flight_window(
+            tasks,
+            lambda task: submit(pool, root_s, task.fn, task.args),
+            _task_memory,
+            limit,
+        )
         bytes_total = sum(task.nbytes for task in tasks)
         bytes_done = 0
         failures: dict[str, str] = {}
@@ -302,12 +313,12 @@ def execute(
                     ProgressEvent(
                         stage=stage.name,
                         tasks_done=done,
-                        tasks_total=len(futures),
+                        tasks_total=len(tasks),
                         bytes_done=bytes_done,
                         bytes_total=bytes_total,
                     )
                 )
-        n_tasks += len(futures)
+        n_tasks += len(tasks)
         if failures:
             if journal is None:
                 _rollback(root_s, created)
@@ -317,6 +328,14 @@ def execute(
     return Report(
         ops=len(plan.ops), tasks=n_tasks, seconds=time.perf_counter() - started
     )
+
+
+def _task_memory(task: Task) -> int:
+    """What a task holds while it runs: its op's estimate, or its write payload."""
+    estimate = getattr(task.subject, "memory_estimate", None)
+    if estimate is not None:
+        return int(estimate())
+    return task.nbytes if task.fn is run_write_regions else 0
 
 
 def _sweep_temp_files(root: str, plan: Plan) -> None:

@@ -143,13 +143,28 @@ def anchor_path(array_path: str) -> str:
     return os.path.join(lock_dir(), digest[:40] + ".lock")
 
 
+_anchors: dict[tuple[str, str], str] = {}
+"""Anchor path per (array path, lock dir), so a write does not hash and resolve the
+path again; the file itself is opened per hold (one lock owner per hold)."""
+
+
 def _open_anchor(array_path: str) -> int:
-    anchor = anchor_path(array_path)
+    key = (array_path, lock_dir())
+    anchor = _anchors.get(key)
+    flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC
     try:
+        if anchor is not None:
+            try:
+                return os.open(anchor, flags, 0o666)
+            except FileNotFoundError:  # the lock folder was removed: make it again
+                pass
+        anchor = anchor_path(array_path)
         os.makedirs(os.path.dirname(anchor), mode=0o777, exist_ok=True)
-        return os.open(anchor, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        fd = os.open(anchor, flags, 0o666)
     except OSError as e:
         raise StorageError(f"cannot open the write lock {anchor}: {e}") from e
+    _anchors[key] = anchor
+    return fd
 
 
 @contextlib.contextmanager
