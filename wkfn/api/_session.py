@@ -397,7 +397,10 @@ def open_session(
     if remote.is_url(dataset_path):
         return Session.open(remote.UrlPath(str(dataset_path)))
     path = locations.dataset_root(dataset_path)  # a Path, or a UPath on a store
-    locations.check_reachable(path)
+    if locations.is_object_root(path):
+        # one GET of the properties; bucket, credentials and "is it an object?"
+        # are checked only when that GET fails (files.read_properties_bytes)
+        return Session.open(path, read_only=read_only)
     if not locations.has_dataset(path):
         raise DatasetNotFoundError(
             f"cannot open dataset {path}: {PROPERTIES_FILE_NAME} file not found"

@@ -255,10 +255,17 @@ def rechunk(
     # a fixed token, not a random one: the same call after a crash plans the same
     # temporary arrays (``.rechunk-wkfn-<mag>``) and resumes them, also when some
     # mags were already swapped in (see wkfn.execute.resumable)
-    change = copy_transform.rechunk_mags(session.spec, items, token="wkfn")
+    if session.on_object_store:  # no rename there: write beside, switch the path
+        change = copy_transform.rechunk_mags_switching(session.spec, items)
+    else:
+        change = copy_transform.rechunk_mags(session.spec, items, token="wkfn")
     session.apply(change, executor=executor, pool="bulk")
     for item in items:
         session.forget_layouts(item.layer, item.source.mag)
     if not session.is_recording:
         root = session.local_root()
         drop_cached_arrays(*(resolve_path(root, item.source.path) for item in items))
+        if session.on_object_store:  # the mags now live at switched paths
+            drop_cached_arrays(
+                *(session.mag_path(i.layer, Mag(i.source.mag)) for i in items)
+            )

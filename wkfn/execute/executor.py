@@ -35,6 +35,7 @@ from wkfn.execute.task_submit import label as task_label
 from wkfn.execute.task_submit import submit
 from wkfn.plan.ops import (
     CreateArray,
+    WriteProperties,
     WriteRegion,
 )
 from wkfn.plan.plan import Plan, Stage
@@ -323,6 +324,8 @@ def execute(
             if journal is None:
                 _rollback(root_s, created)
             raise ExecutionError(failures, causes)
+        if any(isinstance(op, WriteProperties) for op in stage.ops):
+            created.clear()  # committed: the properties name these arrays now
     if journal is not None:
         journal.close(complete=True)
     return Report(

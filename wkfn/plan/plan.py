@@ -100,7 +100,9 @@ def concat_plans(plans: Sequence[Plan]) -> Plan:
     """Join consecutive plans into one (``plans[i].target == plans[i+1].base``).
 
     Intermediate property writes are dropped: only the final properties are written,
-    after all data. The result is passed through :func:`optimize`.
+    after all data. Stages a plan runs after its properties (deleting what the new
+    properties no longer name) stay after the final properties. The result is
+    passed through :func:`optimize`.
     """
     if not plans:
         raise ValueError("concat_plans needs at least one plan")
@@ -111,20 +113,26 @@ def concat_plans(plans: Sequence[Plan]) -> Plan:
                 f"{before.target[:12]} != next base {after.base[:12]}"
             )
     stages: list[Stage] = []
+    post: list[Stage] = []  # stages a plan runs after its properties (cleanup)
     last_props: WriteProperties | None = None
     summary: list[str] = []
     for plan in plans:
+        committed = False
         for stage in plan.stages:
             ops = [op for op in stage.ops if not isinstance(op, WriteProperties)]
             for op in stage.ops:
                 if isinstance(op, WriteProperties):
                     last_props = op
                     summary.extend(op.summary)
+                    committed = True
             if ops:
-                stages.append(Stage(name=stage.name, ops=tuple(ops)))
+                (post if committed else stages).append(
+                    Stage(name=stage.name, ops=tuple(ops))
+                )
     if last_props is not None:
         final = msgspec.structs.replace(last_props, summary=tuple(summary))
         stages.append(Stage(name="properties", ops=(final,)))
+    stages.extend(post)
     return optimize(
         Plan(base=plans[0].base, target=plans[-1].target, stages=tuple(stages))
     )

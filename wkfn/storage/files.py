@@ -86,6 +86,7 @@ def _read_remote_properties(root: str) -> bytes:
         return objects.read_bytes(url)
     except FileNotFoundError as e:
         objects.check_bucket(root)  # a missing bucket says so
+        objects.require_prefix(root)  # so does a URL naming an object
         raise DatasetNotFoundError(
             f"no dataset found: {location.redact(url)} does not exist"
         ) from e

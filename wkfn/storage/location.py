@@ -279,12 +279,66 @@ def parse(value: object) -> Location:
     if not parts.netloc:
         raise UnsupportedSchemeError(f"{shown} names no bucket", url=shown)
     key = posixpath.normpath("/" + parts.path).strip("/") if parts.path else ""
-    url = f"{scheme}://{parts.netloc}" + (f"/{key}" if key else "")
+    netloc = parts.netloc
+    if scheme == "s3" and is_endpoint_host(netloc):
+        netloc, _, key = key.partition("/")
+        if not netloc:
+            raise UnsupportedSchemeError(f"{shown} names no bucket", url=shown)
+        bucket = f"s3://{netloc}"
+        if not options_for(bucket).get("endpoint_url"):
+            register_options(
+                bucket,
+                {**options_for(bucket), "endpoint_url": endpoint_url_of(parts.netloc)},
+            )
+    url = f"{scheme}://{netloc}" + (f"/{key}" if key else "")
     if _is_upath(value):
         options = dict(getattr(value, "storage_options", {}) or {})
         if options:
             register_options(url, options)
     return Location(scheme, url)
+
+
+def _known_endpoints() -> list[str]:
+    """Endpoint URLs in use: ``S3_ENDPOINT_URL`` and those of registered options."""
+    found = [os.environ.get(ENDPOINT_ENV) or ""]
+    with _options_lock:
+        for opts in _options.values():
+            found.append(str(opts.get("endpoint_url") or ""))
+    return [e for e in found if e]
+
+
+def is_endpoint_host(netloc: str) -> bool:
+    """True if the host part of an ``s3://`` URL names an S3 endpoint, not a bucket.
+
+    The reference writes a mag path that points into an S3-compatible store as
+    ``s3://<endpoint host[:port]>/<bucket>/<key>``. Bucket names have no ``:``, so
+    a port marks that form; so does the host of a known endpoint
+    (``S3_ENDPOINT_URL``, a UPath's ``endpoint_url``) or an AWS endpoint host.
+
+    >>> is_endpoint_host("127.0.0.1:9000"), is_endpoint_host("my-bucket")
+    (True, False)
+    >>> is_endpoint_host("s3.eu-central-1.amazonaws.com")
+    True
+    """
+    host = netloc.lower()
+    if (
+        ":" in host
+        or host == "s3.amazonaws.com"
+        or (host.startswith("s3.") and host.endswith(".amazonaws.com"))
+    ):
+        return True
+    return any(
+        urllib.parse.urlsplit(e).netloc.lower() == host for e in _known_endpoints()
+    )
+
+
+def endpoint_url_of(netloc: str) -> str:
+    """The endpoint URL for an endpoint host: a known endpoint with that host
+    (keeping its ``http``/``https``), else ``https://<host>``."""
+    for endpoint in _known_endpoints():
+        if urllib.parse.urlsplit(endpoint).netloc.lower() == netloc.lower():
+            return endpoint.rstrip("/")
+    return f"https://{netloc}"
 
 
 def _is_upath(value: object) -> bool:
@@ -320,21 +374,26 @@ def relative_to(path: str, root: str) -> str | None:
 
 
 def bucket_url(url: str) -> str:
-    """``scheme://bucket`` of an object-store URL."""
+    """``scheme://bucket`` of an object-store URL (also of the endpoint-host form
+    ``s3://host:port/bucket/key``, see :func:`is_endpoint_host`)."""
     parts = urllib.parse.urlsplit(url)
+    if parts.scheme == "s3" and is_endpoint_host(parts.netloc):
+        return f"s3://{parse(url).bucket}"
     return f"{parts.scheme}://{parts.netloc}"
 
 
 def register_options(url: str, options: JsonDict) -> None:
     """Use ``options`` (fsspec storage options) for every access to url's bucket."""
+    key = bucket_url(url)  # outside the lock: it may look at registered endpoints
     with _options_lock:
-        _options[bucket_url(url)] = dict(options)
+        _options[key] = dict(options)
 
 
 def options_for(url: str) -> JsonDict:
     """The storage options registered for ``url``'s bucket (may be empty)."""
+    key = bucket_url(url)
     with _options_lock:
-        return dict(_options.get(bucket_url(url), {}))
+        return dict(_options.get(key, {}))
 
 
 def options_snapshot() -> dict[str, JsonDict]:
@@ -387,7 +446,9 @@ __all__ = [
     "NotADirectoryLocationError",
     "ObjectStoreAuthError",
     "UnsupportedSchemeError",
+    "endpoint_url_of",
     "install_options",
+    "is_endpoint_host",
     "is_object_url",
     "is_remote",
     "join",

@@ -48,8 +48,8 @@ def create(url: str, layout: ArrayLayout) -> None:
     if layout.data_format == "wkw":
         refuse_wkw(url)
     check_layout(layout)
-    present = set(objects.list_dir(url))  # one listing instead of three HEADs
-    if present & set(METADATA_FILE.values()):
+    names = sorted(set(METADATA_FILE.values()))
+    if any(objects.which_exist([location.join(url, n) for n in names])):
         raise StorageError(f"an array already exists at {location.redact(url)}")
     spec = tsspec.create_spec(url, layout, store_access.kvstore_spec(url))
     try:

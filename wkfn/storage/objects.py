@@ -20,6 +20,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
+from wkfn.storage import object_kv
 from wkfn.storage.location import (
     BucketNotFoundError,
     LocationError,
@@ -120,6 +121,8 @@ def check_bucket(url: str) -> None:
     Raises:
         BucketNotFoundError, NoCredentialsError, ObjectStoreAuthError.
     """
+    if object_kv.bucket_ok(url):  # one small listing through tensorstore
+        return
     loc = parse(url)
     fs = filesystem(url)
     if loc.scheme == "s3":
@@ -150,6 +153,9 @@ def read_bytes(url: str) -> bytes:
         FileNotFoundError: no such object (the caller words the message).
         LocationError: any other failure, typed.
     """
+    fast = object_kv.read(url)  # one GET through tensorstore, no s3fs import
+    if fast is not None:
+        return fast
     fs = filesystem(url)
     data: bytes = _call(url, "read", lambda: fs.cat_file(object_path(url)))
     return data
@@ -157,12 +163,17 @@ def read_bytes(url: str) -> bytes:
 
 def write_bytes(url: str, data: bytes) -> None:
     """Replace the object at ``url`` with one PUT (atomic for readers)."""
+    if object_kv.write(url, data):
+        return
     fs = filesystem(url)
     _call(url, "write", lambda: fs.pipe_file(object_path(url), data))
 
 
 def is_file(url: str) -> bool:
     """True if an object exists exactly at ``url`` (one HEAD request on S3)."""
+    fast = object_kv.is_file(url)
+    if fast is not None:
+        return fast
     fs = filesystem(url)
     loc = parse(url)
     if loc.scheme == "s3" and loc.key:
@@ -181,7 +192,11 @@ def is_file(url: str) -> bool:
 
 
 def is_dir(url: str) -> bool:
-    """True if any object exists below ``url/`` (one LIST request on S3)."""
+    """True if any object exists below ``url/`` (one LIST request on S3; through
+    tensorstore while the listing is short, see :func:`object_kv.any_below`)."""
+    fast = object_kv.any_below(url)
+    if fast is not None:
+        return fast
     loc = parse(url)
     if loc.scheme == "s3":
         fs = filesystem(url)
@@ -195,6 +210,12 @@ def is_dir(url: str) -> bool:
 
         return _call(url, "list", first)
     return next(iter_keys(url, limit=1), None) is not None
+
+
+def which_exist(urls: list[str]) -> list[bool]:
+    """For each URL, whether an object exists exactly there (concurrent HEADs)."""
+    fast = object_kv.which_exist(urls)
+    return fast if fast is not None else [is_file(u) for u in urls]
 
 
 def exists(url: str) -> bool:
@@ -334,5 +355,6 @@ __all__ = [
     "read_bytes",
     "require_prefix",
     "translate",
+    "which_exist",
     "write_bytes",
 ]

@@ -212,36 +212,51 @@ def _layer_mags(
 def _layer_mags_objects(
     root: str, layer: Mapping[str, Any]
 ) -> tuple[str, list[MagEntry]] | None:
-    """:func:`_layer_mags` for a dataset on an object store (one listing per layer).
+    """:func:`_layer_mags` for a dataset on an object store.
 
-    A "directory" exists there when objects lie below its prefix.
+    A "directory" exists there when objects lie below its prefix. Whether a mag
+    lives in ``1`` or ``1-1-1`` is asked of the arrays' metadata objects (HEADs sent
+    together), not of a listing of the layer, which grows with its chunks.
     """
     from wkfn.storage import objects
 
     name = str(layer["name"])
     layer_dir = location.join(root, name)
-    present = set(objects.list_dir(layer_dir))
-    if not present:
-        return None
-    mags: list[MagEntry] = []
+    meta = "zarr.json" if layer.get("dataFormat") == "zarr3" else ".zarray"
+    entries: list[tuple[tuple[int, int, int], str | None]] = []
     for entry in layer.get("mags", []):
         mag = tuple(int(v) for v in entry["mag"])
-        if len(mag) != 3:
-            continue
-        path = entry.get("path")
+        if len(mag) == 3:
+            path = entry.get("path")
+            entries.append(
+                ((mag[0], mag[1], mag[2]), None if path is None else str(path))
+            )
+    probes: list[str] = []
+    for mag, path in entries:
+        if path is None:
+            for rel in (mag_dir_name(mag), f"{mag[0]}-{mag[1]}-{mag[2]}"):
+                probes.append(location.join(layer_dir, rel, meta))
+        elif not location.is_remote(path):
+            probes.append(location.join(root, path, meta))
+    found = dict(zip(probes, objects.which_exist(probes))) if probes else {}
+    if not any(found.values()) and not objects.is_dir(layer_dir):
+        return None
+    mags: list[MagEntry] = []
+    for mag, path in entries:
         if path is None:
             short = mag_dir_name(mag)
             long = f"{mag[0]}-{mag[1]}-{mag[2]}"
-            rel = long if long in present and short not in present else short
+            has_long = found[location.join(layer_dir, long, meta)]
+            has_short = found[location.join(layer_dir, short, meta)]
+            rel = long if has_long and not has_short else short
         else:
-            path = str(path)
-            if "://" in path:
+            if location.is_remote(path):
                 return None
-            found = location.relative_to(location.join(root, path), layer_dir)
-            if found is None:
+            inside = location.relative_to(location.join(root, path), layer_dir)
+            if inside is None:
                 return None
-            rel = found[2:]
-        mags.append((rel, (mag[0], mag[1], mag[2])))
+            rel = inside[2:]
+        mags.append((rel, mag))
     return layer_dir, mags
 
 

@@ -105,6 +105,10 @@ def kvstore_spec(url: str) -> JsonDict:
         emulator = os.environ.get("STORAGE_EMULATOR_HOST")
         if emulator and not os.environ.get("TENSORSTORE_GCS_HTTP_URL"):
             os.environ["TENSORSTORE_GCS_HTTP_URL"] = emulator
+        if emulator and not os.environ.get("GOOGLE_AUTH_TOKEN_FOR_TESTING"):
+            # an emulator takes no credentials; without a token tensorstore would
+            # look for Google credentials (and wait for a metadata server)
+            os.environ["GOOGLE_AUTH_TOKEN_FOR_TESTING"] = "emulator"
         return {"driver": "gcs", "bucket": loc.bucket, "path": prefix}
     if loc.scheme != "s3":
         raise UnsupportedSchemeError(

@@ -31,7 +31,11 @@ AUTH_SETUP_ACTIONS = 5
 """Requests :meth:`LocalS3Server.create_users` makes before auth is enforced."""
 
 
-_REQUEST_RE = re.compile(rb'"(GET|PUT|HEAD|POST|DELETE) [^"]* HTTP/1\.[01]"')
+_REQUEST_RE = re.compile(
+    rb'"(?:\x1b\[[0-9;]*m)*(GET|PUT|HEAD|POST|DELETE) [^"]* HTTP/1\.[01]'
+)
+"""A request line of the server's log; lines of non-200 answers (206 ranges, 304,
+404) are wrapped in terminal colour codes, which the optional prefix skips."""
 
 
 def _free_port() -> int:

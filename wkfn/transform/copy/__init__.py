@@ -43,7 +43,12 @@ from wkfn.transform.copy.mags import (
     copy_mag_into,
     extend_box,
 )
-from wkfn.transform.copy.rechunk import RechunkItem, rechunk_layout, rechunk_mags
+from wkfn.transform.copy.rechunk import (
+    RechunkItem,
+    rechunk_layout,
+    rechunk_mags,
+    rechunk_mags_switching,
+)
 from wkfn.transform.copy.records import (
     AXIS_ORDER,
     DEFAULT_OPTIONS,
@@ -91,6 +96,7 @@ __all__ = [
     "plan_layer_copy",
     "rechunk_layout",
     "rechunk_mags",
+    "rechunk_mags_switching",
     "ref_layer",
     "region_ops",
     "same_storage",

@@ -1,7 +1,9 @@
 """In-place rewrites of mags: rechunking and compression.
 
 Each mag is converted into a temporary array next to it, which then replaces the
-original (:class:`ReplacePath`), so a failure never leaves a half-written mag.
+original (:class:`ReplacePath`), so a failure never leaves a half-written mag. On
+an object store, which has no rename, the new array is written beside the old one
+and the properties switch the mag's path to it (:func:`rechunk_mags_switching`).
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ import msgspec
 from wkfn.errors import InvalidArgumentError
 from wkfn.plan.ops import (
     CreateArray,
+    DeletePath,
+    PlanOp,
     ReplacePath,
 )
+from wkfn.plan.plan import Stage
 from wkfn.spec import lookup
 from wkfn.spec.array import ArrayLayout
 from wkfn.spec.dataset import DatasetSpec
@@ -128,3 +133,87 @@ def rechunk_mags(
                 new, item.layer, lookup.replace_mag(layer, item.source.mag, new_mag)
             )
     return make_change(spec, new, acc.stages(), summary=acc.summary)
+
+
+SWITCH_SUFFIX = "-rewritten"
+"""Suffix of the alternate directory a mag is rewritten into on an object store."""
+
+
+def switch_path(layer: str, name: str, current: str) -> str:
+    """Where a rewrite on an object store puts the new array: the default
+    ``./<layer>/<mag>`` unless the mag lives there now, then ``<mag>-rewritten``.
+
+    The two alternate, so a rewrite never writes where the current data is.
+
+    >>> switch_path("color", "1", "./color/1")
+    './color/1-rewritten'
+    >>> switch_path("color", "1", "./color/1-rewritten")
+    './color/1'
+    """
+    default = f"./{layer}/{name}"
+    return f"{default}{SWITCH_SUFFIX}" if current == default else default
+
+
+def rechunk_mags_switching(spec: DatasetSpec, items: Sequence[RechunkItem]) -> Change:
+    """Rewrite mags on a store without rename: new array, then switch the path.
+
+    Each mag is written into an array at :func:`switch_path` (a leftover there from
+    a killed run is deleted first); the properties, written last in one PUT, then
+    name that array as the mag's ``path``; only after that does a final stage
+    delete the old array. A reader opening the dataset at any moment gets
+    properties that name a complete array: the old one (still all there until the
+    properties switched) or the new one (complete before they did).
+
+    Raises:
+        InvalidArgumentError: a mag is not stored inside its layer directory.
+    """
+    acc = Parts()
+    new = spec
+    clear: list[PlanOp] = []
+    cleanup: list[PlanOp] = []
+    for item in items:
+        if same_storage(item.source.layout, item.target):
+            continue
+        layer = lookup.get_layer(new, item.layer)
+        mag_spec = lookup.get_mag(layer, item.source.mag)
+        path = lookup.resolve_mag_path(item.layer, mag_spec)
+        if not path.startswith(f"./{item.layer}/"):
+            raise InvalidArgumentError(
+                f"mag {path} of layer {item.layer!r} is not stored in this dataset; "
+                "copy it first (add_mag_as_copy) to change its storage"
+            )
+        name = mag_dir_name(item.source.mag)
+        target = switch_path(item.layer, name, path)
+        clear.append(DeletePath(path=target, what="mag"))
+        acc.create.append(
+            CreateArray(layer=item.layer, mag=name, path=target, layout=item.target)
+        )
+        source = msgspec.structs.replace(item.source, path=path)
+        parts = region_ops(
+            layer=item.layer,
+            source=source,
+            target_path=target,
+            target=item.target,
+            box=mag_box(layer, item.source.mag),
+        )
+        acc.add_parts(parts)
+        cleanup.append(DeletePath(path=path, what="mag"))
+        n_ops = sum(len(p) for p in parts)
+        acc.summary.append(
+            f"{item.layer}/{name}: {describe_layout(item.source.layout)} -> "
+            f"{describe_layout(item.target)} at {target} (path switched), "
+            f"{n_ops} region ops"
+        )
+        new_mag = msgspec.structs.replace(mag_spec, path=target)
+        new = lookup.replace_layer(
+            new, item.layer, lookup.replace_mag(layer, item.source.mag, new_mag)
+        )
+    change = make_change(
+        spec, new, [("clear", clear), *acc.stages()], summary=acc.summary
+    )
+    if not cleanup:
+        return change
+    stages = (*change.plan.stages, Stage(name="cleanup", ops=tuple(cleanup)))
+    return msgspec.structs.replace(
+        change, plan=msgspec.structs.replace(change.plan, stages=stages)
+    )
