@@ -248,7 +248,7 @@ def test_download_killed_with_sigkill_resumes(wkserver: Wk, tmp_path: Path) -> N
     with wk.webknossos_context(url=wkserver.url, token=TOKEN):
         planned = wk.Dataset.download(rec.id, path=target, dry_run=True)
     assert planned.total_bytes == 256 * 256 * 128
-    wkserver.server.delay = 0.05  # slow reads, so the kill lands mid-way
+    wkserver.server.delay = 0.25  # slow reads, so the kill lands mid-way
     proc = subprocess.Popen(
         [
             sys.executable,
