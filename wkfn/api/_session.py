@@ -53,7 +53,7 @@ from wkfn.plan.ops import (
     DeletePath,
 )
 from wkfn.spec import lookup
-from wkfn.spec.array import ArrayLayout
+from wkfn.spec.array import ArrayLayout, NDSelect
 from wkfn.spec.codec import decode_properties
 from wkfn.spec.dataset import DatasetSpec
 from wkfn.spec.layer import LayerSpec
@@ -279,8 +279,13 @@ class Session:
             from wkfn.storage.arrays import read_layout
 
             spec = self.layer_spec(layer)
-            layer_transform.require_spatial(spec)
-            cached = read_layout(self.mag_path(layer, mag), spec.data_format)
+            dims = None
+            if spec.additional_axes:
+                from wkfn.transform import nd_layer
+
+                mag_spec = lookup.get_mag(spec, mag.to_tuple())
+                dims = nd_layer.array_dims(spec, mag_spec)
+            cached = read_layout(self.mag_path(layer, mag), spec.data_format, dims)
             self._layouts[key] = cached
         return cached
 
@@ -345,6 +350,19 @@ class Session:
         from wkfn.storage.arrays import open_array
 
         return open_array(path, spec.data_format).read(offset, shape)
+
+    def read_nd(
+        self, layer: str, mag: Mag, select: NDSelect, offset: Vec3, shape: Vec3
+    ) -> np.ndarray:
+        """Voxels ``(c, x, y, z)`` of an n-D mag at one extra-axis point."""
+        spec = self.layer_spec(layer)
+        path = self.mag_path(layer, mag)
+        if "://" not in path and not os.path.exists(path):
+            dtype = np.dtype(layer_transform.layer_dtype(spec))
+            return np.zeros((spec.num_channels, *shape), dtype=dtype)
+        from wkfn.storage.arrays import open_array
+
+        return open_array(path, spec.data_format, select).read(offset, shape)
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickle state for worker processes: without the (process-local) executor.

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from wkfn.api import chunked, mag_copy, parity, slice_reader, slices
+from wkfn.api import chunked, mag_copy, nd_view, parity, slice_reader, slices
 from wkfn.api._location import read_box, write_box
 from wkfn.api._session import Session
+from wkfn.api.coerce import coerce_dtype
 from wkfn.errors import (
-    DtypeMismatchError,
     InvalidArgumentError,
     ReadOnlyError,
 )
@@ -25,6 +25,7 @@ from wkfn.geometry import BoundingBox, Mag, Vec3Int
 from wkfn.plan.ops import PayloadRef
 from wkfn.spec.array import ArrayLayout
 from wkfn.transform import data as data_transform
+from wkfn.transform import nd_data
 from wkfn.visual.sections import view_preview
 
 if TYPE_CHECKING:
@@ -52,44 +53,6 @@ class ArrayInfo:
     def shard_size(self) -> Vec3Int:
         """Alias of ``shard_shape`` (older reference name)."""
         return self.shard_shape
-
-
-def coerce_dtype(data: np.ndarray, dtype: np.dtype[Any]) -> np.ndarray:
-    """Convert ``data`` to ``dtype`` only if no value changes.
-
-    The reference casts silently (wrap-around for out-of-range values); wkfn refuses.
-
-    Raises:
-        DtypeMismatchError: a value does not fit, or a float has a fractional part.
-    """
-    if data.dtype == dtype:
-        return data
-    if np.can_cast(data.dtype, dtype, "safe"):
-        return data.astype(dtype)
-    if data.dtype.kind == "b":
-        return data.astype(dtype)
-    if dtype.kind in "iu" and data.size:
-        info = np.iinfo(dtype)
-        lo, hi = data.min(), data.max()
-        if data.dtype.kind == "f" and (
-            not np.isfinite(lo) or not np.isfinite(hi) or np.any(np.trunc(data) != data)
-        ):
-            raise DtypeMismatchError(
-                f"data of dtype {data.dtype} has non-integer values; the layer "
-                f"stores {dtype}. Round and cast explicitly (data.astype(...))."
-            )
-        if lo < info.min or hi > info.max:
-            raise DtypeMismatchError(
-                f"data of dtype {data.dtype} has values in [{lo}, {hi}] that do not "
-                f"fit the layer dtype {dtype} [{info.min}, {info.max}]; cast "
-                "explicitly if wrap-around is intended"
-            )
-        return data.astype(dtype)
-    if dtype.kind == "f":
-        return data.astype(dtype)
-    if dtype.kind in "iu" and not data.size:
-        return data.astype(dtype)
-    raise DtypeMismatchError(f"cannot store data of dtype {data.dtype} as {dtype}")
 
 
 class View:
@@ -171,6 +134,17 @@ class View:
         Without arguments the whole view is read. Offsets need a ``size``; all
         coordinates are Mag-1.
         """
+        if self._is_nd():
+            box = nd_view.resolve_box(
+                self.bounding_box,
+                size=size,
+                mag=self._mag.to_vec3_int(),
+                relative_offset=relative_offset,
+                absolute_offset=absolute_offset,
+                relative_bounding_box=relative_bounding_box,
+                absolute_bounding_box=absolute_bounding_box,
+            )
+            return nd_view.nd_read(self, box)
         box = read_box(
             self.bounding_box,
             self._mag,
@@ -181,6 +155,9 @@ class View:
             absolute_bounding_box=absolute_bounding_box,
         )
         return self._read_box(box)
+
+    def _is_nd(self) -> bool:
+        return bool(self._layer.spec.additional_axes)
 
     def read_cxyz(self, *args: Any, **kwargs: Any) -> np.ndarray:
         """Same as :meth:`read` (always ``(c, x, y, z)``)."""
@@ -272,6 +249,19 @@ class View:
         must_be_inside: bool,
     ) -> None:
         self._check_writable()
+        if self._is_nd():
+            nd_view.nd_write(
+                self,
+                coerce_dtype(np.asarray(data), self._layer.dtype_per_channel),
+                allow_resize=allow_resize,
+                allow_unaligned=allow_unaligned,
+                must_be_inside=must_be_inside,
+                relative_offset=relative_offset,
+                absolute_offset=absolute_offset,
+                relative_bounding_box=relative_bounding_box,
+                absolute_bounding_box=absolute_bounding_box,
+            )
+            return
         prepared = self._prepare(data)
         box = write_box(
             self.bounding_box,
@@ -317,15 +307,27 @@ class View:
         read_only: bool | None = None,
     ) -> View:
         """A sub-view; writable sub-views must lie inside this view."""
-        box = read_box(
-            self.bounding_box,
-            self._mag,
-            size,
-            relative_offset=relative_offset,
-            absolute_offset=absolute_offset,
-            relative_bounding_box=relative_bounding_box,
-            absolute_bounding_box=absolute_bounding_box,
-        )
+        if self._is_nd():
+            box: Any = nd_view.resolve_box(
+                self.bounding_box,
+                size=size,
+                mag=self._mag.to_vec3_int(),
+                relative_offset=relative_offset,
+                absolute_offset=absolute_offset,
+                relative_bounding_box=relative_bounding_box,
+                absolute_bounding_box=absolute_bounding_box,
+            )
+            box = nd_data.conform(self.bounding_box, box)
+        else:
+            box = read_box(
+                self.bounding_box,
+                self._mag,
+                size,
+                relative_offset=relative_offset,
+                absolute_offset=absolute_offset,
+                relative_bounding_box=relative_bounding_box,
+                absolute_bounding_box=absolute_bounding_box,
+            )
         ro = self.read_only if read_only is None else (read_only or self.read_only)
         if not ro and not self.bounding_box.contains_bbox(box):
             raise InvalidArgumentError(
