@@ -161,18 +161,22 @@ class CopyRegion(Op, frozen=True, kw_only=True):
     size: Vec3
     dtype: str
     num_channels: int = 1
+    source_select: NDSelect | None = None
+    target_select: NDSelect | None = None
 
     @property
     def action(self) -> Action:
         return "update"
 
     def key(self) -> str:
-        return f"copy:{self.target_path}:{self.offset}"
+        at = "" if self.target_select is None else f"{self.target_select.at}:"
+        return f"copy:{self.target_path}:{at}{self.offset}"
 
     def describe(self) -> str:
+        at = "" if self.target_select is None else f"{self.target_select.describe()}, "
         return (
             f"~ copy {self.layer}/{self.mag} {self.source_format} -> "
-            f"{self.target_format} at {tuple(self.offset)} "
+            f"{self.target_format} at {at}{tuple(self.offset)} "
             f"size {'x'.join(map(str, self.size))}"
         )
 
