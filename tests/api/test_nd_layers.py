@@ -125,3 +125,21 @@ def test_dry_run_describes_n_d_regions(tmp_path: Path) -> None:
     assert not mag.read().any()
     rec.apply()
     assert mag.read()[1:].any()
+
+
+def test_bounding_box_setter_and_reopen(tmp_path: Path) -> None:
+    bb, layer = _layer(tmp_path)
+    mag = layer.add_mag(1)  # type: ignore[attr-defined]
+    data = _data(bb)
+    mag.write(data, absolute_bounding_box=bb)
+    smaller = bb.with_bounds("t", 3, 1)
+    layer.bounding_box = smaller  # type: ignore[attr-defined]
+    reopened = wk.Dataset.open(tmp_path / "ds").get_layer("color")
+    assert reopened.bounding_box == smaller
+    assert np.array_equal(reopened.get_mag(1).read(), data[1:2])
+    # other axis order, same box
+    reordered = wk.NDBoundingBox((0, 0, 0, 2), (64, 64, 32, 3), ("x", "y", "z", "t"))
+    layer.bounding_box = reordered  # type: ignore[attr-defined]
+    assert layer.bounding_box == bb  # type: ignore[attr-defined]
+    with pytest.raises(InvalidAxesError, match="axes"):
+        layer.bounding_box = wk.BoundingBox((0, 0, 0), (8, 8, 8))  # type: ignore[attr-defined]
