@@ -38,7 +38,10 @@ layer = ds.get_layer("nd")
 bb = layer.bounding_box
 part = layer.get_mag(1).read(absolute_bounding_box=bb.with_bounds("t", 3, 2))
 full = layer.get_mag(1).read()
+m2 = layer.get_mag(2).read()
 print(json.dumps({
+    "mag2": hashlib.sha256(np.ascontiguousarray(m2).tobytes()).hexdigest(),
+    "mag2_shape": list(m2.shape),
     "axes": list(bb.axes), "topleft": list(bb.topleft), "size": list(bb.size),
     "full": hashlib.sha256(np.ascontiguousarray(full).tobytes()).hexdigest(),
     "shape": list(full.shape), "part_sum": int(part.astype(np.int64).sum()),
@@ -105,6 +108,8 @@ def test_wkfn_nd_layers_are_read_by_the_reference(
     mag = layer.add_mag(1)
     expected = _expected_nd()
     mag.write(expected, absolute_bounding_box=bb)
+    layer.downsample(coarsest_mag=wk.Mag(2))
+    mine2 = layer.get_mag(2).read()
     got = ref(READ_ND, path=str(path))
     assert got["axes"] == ["t", "x", "y", "z"]
     assert got["topleft"] == [1, 0, 0, 0] and got["size"] == [3, 32, 32, 16]
@@ -112,6 +117,10 @@ def test_wkfn_nd_layers_are_read_by_the_reference(
     import hashlib
 
     assert got["full"] == hashlib.sha256(expected.tobytes()).hexdigest()
+    assert got["mag2_shape"] == [3, 16, 16, 8]
+    assert (
+        got["mag2"] == hashlib.sha256(np.ascontiguousarray(mine2).tobytes()).hexdigest()
+    )
     assert got["part_shape"] == [2, 32, 32, 16]
     assert got["part_sum"] == int(expected[2:4].astype(np.int64).sum())
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -351,18 +351,27 @@ class Session:
 
         return open_array(path, spec.data_format).read(offset, shape)
 
-    def read_nd(
-        self, layer: str, mag: Mag, select: NDSelect, offset: Vec3, shape: Vec3
+    def read_nd_block(
+        self,
+        layer: str,
+        mag: Mag,
+        select: NDSelect,
+        start: Sequence[int],
+        stop: Sequence[int],
     ) -> np.ndarray:
-        """Voxels ``(c, x, y, z)`` of an n-D mag at one extra-axis point."""
+        """An n-D region of a mag, one bound per array dimension (array order)."""
         spec = self.layer_spec(layer)
         path = self.mag_path(layer, mag)
+        shape = [b - a for a, b in zip(start, stop)]
         if "://" not in path and not os.path.exists(path):
             dtype = np.dtype(layer_transform.layer_dtype(spec))
-            return np.zeros((spec.num_channels, *shape), dtype=dtype)
+            return np.zeros(shape, dtype=dtype)
         from wkfn.storage.arrays import open_array
+        from wkfn.storage.nd_array import NDSliceArray
 
-        return open_array(path, spec.data_format, select).read(offset, shape)
+        handle = open_array(path, spec.data_format, select)
+        assert isinstance(handle, NDSliceArray)
+        return handle.read_block(start, stop)
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickle state for worker processes: without the (process-local) executor.

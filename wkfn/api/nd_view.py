@@ -120,7 +120,7 @@ def nd_read(view: View, box: NDBoundingBox) -> np.ndarray:
     """Voxels of ``box`` (any axis order), shaped like the box in mag voxels."""
     if box.is_empty():
         raise InvalidArgumentError(f"cannot read an empty region {box}")
-    ordered, perm = _in_layer_order(view, box)
+    ordered, _ = _in_layer_order(view, box)
     mag = view.mag.to_vec3_int()
     if ordered.align_with_mag(view.mag, ceil=True) != ordered:
         raise InvalidArgumentError(f"read region {box} is not aligned with {view.mag}")
@@ -129,21 +129,26 @@ def nd_read(view: View, box: NDBoundingBox) -> np.ndarray:
     layer = view.layer
     spec = layer.spec
     mag_spec = lookup.get_mag(spec, view.mag.to_tuple())
-    offset = (ordered.topleft_xyz // mag).to_tuple()
-    shape = (ordered.size_xyz // mag).to_tuple()
-    full = [
-        n // mag["xyz".index(a)] if a in "xyz" else n
-        for a, n in zip(ordered.axes, ordered.size)
-    ]
-    out = np.zeros(full, dtype=layer.dtype_per_channel)
-    names = extra_axes(ordered)
-    for values in extra_points(ordered):
-        point = dict(zip(names, values))
-        select = nd_layer.select(spec, mag_spec, point)
-        piece = view.session.read_nd(layer.name, view.mag, select, offset, shape)
-        index, xyz_perm = _point_index(ordered.axes, point, ordered)
-        out[index] = np.transpose(piece[0], np.argsort(xyz_perm))
-    return np.transpose(out, np.argsort(perm)) if perm != sorted(perm) else out
+    first = {a: ordered.get_bounds(a)[0] for a in extra_axes(ordered)}
+    select = nd_layer.select(spec, mag_spec, first)
+    start: list[int] = []
+    stop: list[int] = []
+    for dim in select.dims:
+        if dim == "c":
+            start.append(0)
+            stop.append(layer.num_channels)
+            continue
+        lo, hi = ordered.get_bounds(dim)
+        m = mag["xyz".index(dim)] if dim in ("x", "y", "z") else 1
+        start.append(lo // m)
+        stop.append(hi // m)
+    block = view.session.read_nd_block(layer.name, view.mag, select, start, stop)
+    dims = list(select.dims)
+    if "c" in dims:  # n-D layers have one channel
+        block = block[(slice(None),) * dims.index("c") + (0,)]
+        dims.remove("c")
+    # array order -> the requested box's axis order (a view, no copy)
+    return np.transpose(block, [dims.index(a) for a in box.axes])
 
 
 def nd_write(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -107,6 +108,38 @@ class NDSliceArray(TensorStoreArray):
                 (self._layout.num_channels, *size), dtype=self._layout.dtype, order="F"
             )
         return super().read(offset, size)
+
+    def read_block(
+        self, start: Sequence[int], stop: Sequence[int]
+    ) -> np.ndarray[Any, Any]:
+        """A whole n-D region ``[start, stop)`` (one bound per array dimension, in
+        array order) in one tensorstore read; zeros outside the array's domain.
+
+        Reading all extra-axis points at once lets tensorstore decode every chunk
+        in parallel (much faster than point by point).
+        """
+        self._refresh_if_changed()
+        shape = [b - a for a, b in zip(start, stop)]
+        if any(a < 0 for a in start) or any(n < 0 for n in shape):
+            raise StorageError(f"{self.path}: bad region {list(start)}..{list(stop)}")
+        hi = [int(v) for v in self._base.domain.exclusive_max]
+        clip = [min(b, h) for b, h in zip(stop, hi)]
+        if list(clip) == list(stop):  # inside the domain: no zero fill, no copy
+            whole = tuple(slice(a, b) for a, b in zip(start, stop))
+            try:
+                data: np.ndarray[Any, Any] = self._base[whole].read(order="F").result()
+            except Exception as e:
+                raise StorageError(f"cannot read {self.path}: {e}") from e
+            return data
+        out: np.ndarray[Any, Any] = np.zeros(shape, dtype=self._layout.dtype, order="F")
+        if all(c > a for a, c in zip(start, clip)):
+            index = tuple(slice(a, c) for a, c in zip(start, clip))
+            part = tuple(slice(0, c - a) for a, c in zip(start, clip))
+            try:
+                out[part] = self._base[index].read(order="F").result()
+            except Exception as e:
+                raise StorageError(f"cannot read {self.path}: {e}") from e
+        return out
 
     # ------------------------------------------------------------------ resizing
     def ensure_shape(self, hi: Vec3) -> None:
