@@ -95,6 +95,8 @@ def test_bad_input_is_refused_before_writing(tmp_path: Path) -> None:
             )
         )
     assert sorted(p.name for p in (tmp_path / "ds/color/1").rglob("*")) == before
+    with pytest.raises(UnsupportedLayerError, match="n-D"):
+        mag.get_bounding_boxes_on_disk()
     ds = layer.dataset  # type: ignore[attr-defined]
     with pytest.raises(InvalidAxesError, match="named twice"):
         ds.add_layer("dup", "color", bounding_box=_FakeBox())

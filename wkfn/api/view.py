@@ -20,6 +20,7 @@ from wkfn.api.coerce import coerce_dtype
 from wkfn.errors import (
     InvalidArgumentError,
     ReadOnlyError,
+    UnsupportedLayerError,
 )
 from wkfn.geometry import BoundingBox, Mag, Vec3Int
 from wkfn.plan.ops import PayloadRef
@@ -129,7 +130,9 @@ class View:
         relative_bounding_box: BoundingBox | None = None,
         absolute_bounding_box: BoundingBox | None = None,
     ) -> np.ndarray:
-        """Voxels as ``(c, x, y, z)``; regions without data read as zeros.
+        """Voxels as ``(c, x, y, z)``; regions without data read as zeros. n-D
+        layers return one dimension per box axis (no channel dimension), in the
+        order of the given box (the layer's order otherwise).
 
         Without arguments the whole view is read. Offsets need a ``size``; all
         coordinates are Mag-1.
@@ -470,6 +473,10 @@ class MagView(View):
         """Mag-1 boxes of the shards that exist on disk."""
         from wkfn.storage.arrays import shard_boxes_on_disk
 
+        if self._is_nd():
+            raise UnsupportedLayerError(
+                f"layer {self._layer.name!r} is n-D: its shards are not listed"
+            )
         mag = self._mag.to_vec3_int()
         layout = self._layout()
         return [
