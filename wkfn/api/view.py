@@ -8,7 +8,6 @@ inside ``Dataset.dry_run()`` is recorded instead of executed.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,6 +23,7 @@ from wkfn.api import (
 )
 from wkfn.api._location import read_box, write_box
 from wkfn.api._session import Session
+from wkfn.api.array_info import ArrayInfo
 from wkfn.api.coerce import coerce_dtype
 from wkfn.errors import (
     AssertedValueError,
@@ -40,29 +40,6 @@ from wkfn.visual.sections import view_preview
 
 if TYPE_CHECKING:
     from wkfn.api.layer import Layer
-
-
-@dataclass(frozen=True)
-class ArrayInfo:
-    """Storage facts of a mag array (what the reference calls ``MagView.info``)."""
-
-    data_format: str
-    num_channels: int
-    voxel_type: np.dtype[Any]
-    chunk_shape: Vec3Int
-    shard_shape: Vec3Int
-    compression_mode: bool
-    bounding_box: BoundingBox
-
-    @property
-    def chunks_per_shard(self) -> Vec3Int:
-        """Chunks along each axis of one shard."""
-        return self.shard_shape // self.chunk_shape
-
-    @property
-    def shard_size(self) -> Vec3Int:
-        """Alias of ``shard_shape`` (older reference name)."""
-        return self.shard_shape
 
 
 class View:
