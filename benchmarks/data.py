@@ -111,3 +111,29 @@ def random_blocks(count: int, size: int, seed: int) -> npt.NDArray[np.uint8]:
     """``count`` seeded uint8 blocks of ``size``³ (shape (count, size, size, size))."""
     rng = np.random.default_rng(seed)
     return rng.integers(0, 256, size=(count, size, size, size), dtype=np.uint8)
+
+
+def nd_shape(n: int = 512) -> tuple[int, int, int, int]:
+    """(t, x, y, z) of the n-D workloads: 64 x 256 x 256 x 64 at n=512 (scaled down
+    for smoke runs, at least 4 time points and one 32³ chunk)."""
+    return (max(4, n // 8), max(32, n // 2), max(32, n // 2), max(32, n // 8))
+
+
+def nd_volume(n: int = 512, seed: int = SEED) -> npt.NDArray[np.uint16]:
+    """uint16 (t, x, y, z): a smooth moving blob plus noise per time point, so the
+    volume compresses like light-sheet data rather than like white noise."""
+    t_n, x_n, y_n, z_n = nd_shape(n)
+    rng = np.random.default_rng(seed)
+    x = np.arange(x_n, dtype=np.float32)[:, None, None]
+    y = np.arange(y_n, dtype=np.float32)[None, :, None]
+    z = np.arange(z_n, dtype=np.float32)[None, None, :]
+    out = np.empty((t_n, x_n, y_n, z_n), dtype=np.uint16)
+    for t in range(t_n):
+        cx = x_n * (0.3 + 0.4 * t / t_n)
+        blob = 3000.0 * np.exp(
+            -((x - cx) ** 2 + (y - y_n / 2) ** 2) / (2 * (x_n / 6) ** 2)
+            - (z - z_n / 2) ** 2 / (2 * (z_n / 4) ** 2)
+        )
+        noise = rng.integers(0, 64, (x_n, y_n, z_n), dtype=np.uint16)
+        out[t] = (blob + 400.0).astype(np.uint16) + noise
+    return out

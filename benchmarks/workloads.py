@@ -30,7 +30,7 @@ from benchmarks import data as gen
 
 VOXEL_SIZE = (11.24, 11.24, 11.24)
 CHUNK = 32
-GROUPS = ("io", "downsample", "copy", "images")
+GROUPS = ("io", "downsample", "copy", "images", "nd")
 
 INPUT_DS = "input_ds"  # written by setup
 OUTPUT_DS = "output_ds"  # written by the timed part
@@ -69,6 +69,8 @@ class DataCache:
             return gen.label_volume(n, dtype=np.uint64)
         if key == "blocks40":
             return gen.random_blocks(200, 40, seed=7)
+        if key == "nd_u16":
+            return gen.nd_volume(n)
         raise KeyError(key)
 
 
@@ -582,6 +584,10 @@ WORKLOADS: dict[str, Workload] = {
         ),
     ]
 }
+
+from benchmarks.nd_workloads import ND_WORKLOADS  # noqa: E402  (needs Workload)
+
+WORKLOADS.update({w.name: w for w in ND_WORKLOADS})
 
 
 def select(group: str = "all", only: Iterable[str] | None = None) -> list[Workload]:

@@ -4,6 +4,7 @@ A script written for ``import webknossos as wk`` runs with ``import wkfn as wk``
 addition every mutation is a printable, saveable plan (``Dataset.dry_run``).
 """
 
+from wkfn.api.array_info import ArrayInfo
 from wkfn.api.attachments import (
     AgglomerateAttachment,
     Attachment,
@@ -34,7 +35,7 @@ from wkfn.api.recorder import Recorder
 from wkfn.api.remote_dataset import RemoteDataset, RemoteMetadata
 from wkfn.api.sampling_modes import SamplingModes
 from wkfn.api.toplevel import apply, make_plan_package_callable, plan_declaration
-from wkfn.api.view import ArrayInfo, MagView, View
+from wkfn.api.view import MagView, View
 from wkfn.errors import (
     CorruptImageError,
     DtypeMismatchError,

@@ -156,6 +156,16 @@ class PlanFormatError(WkfnError, ValueError):
     """A saved plan cannot be decoded (unknown version or malformed)."""
 
 
+class InvalidAxesError(InvalidArgumentError):
+    """The axes of an n-D box or layer are malformed: an axis named twice, an extra
+    axis named ``x``/``y``/``z``/``c``, x/y/z missing, or an index outside an extra
+    axis' range."""
+
+
+class RankMismatchError(InvalidArgumentError):
+    """A voxel array's rank or shape does not match the n-D box it is written to."""
+
+
 class UnsupportedLayerError(WkfnError, NotImplementedError):
     """The layer is of a kind whose data wkfn cannot read or write yet (n-D layers)."""
 

@@ -121,10 +121,12 @@ def source_mag(
     if absolute and "://" not in path:
         path = os.path.abspath(path)
     layout = session.layout(layer, mag)
-    try:
-        present = tuple(shard_boxes_on_disk(path, layout.data_format))
-    except (OSError, ValueError):
-        present = None
+    present: tuple[tuple[Vec3, Vec3], ...] | None = None
+    if not layout.dims:  # n-D arrays: shards are not listed (copied whole)
+        try:
+            present = tuple(shard_boxes_on_disk(path, layout.data_format))
+        except (OSError, ValueError):
+            present = None
     return SourceMag(
         mag=mag.to_tuple(),
         path=path if absolute else rel,

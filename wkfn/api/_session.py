@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -53,7 +53,7 @@ from wkfn.plan.ops import (
     DeletePath,
 )
 from wkfn.spec import lookup
-from wkfn.spec.array import ArrayLayout
+from wkfn.spec.array import ArrayLayout, NDSelect
 from wkfn.spec.codec import decode_properties
 from wkfn.spec.dataset import DatasetSpec
 from wkfn.spec.layer import LayerSpec
@@ -283,8 +283,13 @@ class Session:
             from wkfn.storage.arrays import read_layout
 
             spec = self.layer_spec(layer)
-            layer_transform.require_spatial(spec)
-            cached = read_layout(self.mag_path(layer, mag), spec.data_format)
+            dims = None
+            if spec.additional_axes:
+                from wkfn.transform import nd_layer
+
+                mag_spec = lookup.get_mag(spec, mag.to_tuple())
+                dims = nd_layer.array_dims(spec, mag_spec)
+            cached = read_layout(self.mag_path(layer, mag), spec.data_format, dims)
             self._layouts[key] = cached
         return cached
 
@@ -364,6 +369,28 @@ class Session:
         from wkfn.storage.arrays import open_array
 
         return open_array(path, spec.data_format).read(offset, shape)
+
+    def read_nd_block(
+        self,
+        layer: str,
+        mag: Mag,
+        select: NDSelect,
+        start: Sequence[int],
+        stop: Sequence[int],
+    ) -> np.ndarray:
+        """An n-D region of a mag, one bound per array dimension (array order)."""
+        spec = self.layer_spec(layer)
+        path = self.mag_path(layer, mag)
+        shape = [b - a for a, b in zip(start, stop)]
+        if "://" not in path and not os.path.exists(path):
+            dtype = np.dtype(layer_transform.layer_dtype(spec))
+            return np.zeros(shape, dtype=dtype)
+        from wkfn.storage.arrays import open_array
+        from wkfn.storage.nd_array import NDSliceArray
+
+        handle = open_array(path, spec.data_format, select)
+        assert isinstance(handle, NDSliceArray)
+        return handle.read_block(start, stop)
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickle state for worker processes: without the (process-local) executor.

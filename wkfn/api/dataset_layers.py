@@ -58,7 +58,10 @@ def add_layer(
     if largest is not None:
         largest = int(largest)
     box = None
-    if bounding_box is not None:
+    nd_box = None
+    if bounding_box is not None and bounding_box.axes != ("x", "y", "z"):
+        nd_box = bounding_box
+    elif bounding_box is not None:
         box = (bounding_box.topleft.to_tuple(), bounding_box.size.to_tuple())
     change = ds_transform.add_layer(
         ds.spec,
@@ -70,6 +73,7 @@ def add_layer(
         bounding_box=box,
         largest_segment_id=largest,
         mappings=tuple(kwargs.get("mappings") or ()),
+        nd_box=nd_box,
     )
     ds.session.apply(change)
     return ds.get_layer(layer_name)

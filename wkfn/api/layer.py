@@ -30,6 +30,7 @@ from wkfn.spec.layer import LayerSpec
 from wkfn.spec.view_config import LayerViewConfiguration
 from wkfn.transform import dataset as ds_transform
 from wkfn.transform import layer as layer_transform
+from wkfn.transform import nd_data, nd_layer
 
 if TYPE_CHECKING:
     from wkfn.api.dataset import Dataset
@@ -117,13 +118,21 @@ class Layer:
 
     @property
     def bounding_box(self) -> BoundingBox:
-        """Mag-1 box of the layer's data."""
-        topleft, size = layer_transform.spatial_box(self.spec)
+        """Mag-1 box of the layer's data (an ``NDBoundingBox`` for n-D layers)."""
+        spec = self.spec
+        if spec.additional_axes:
+            return nd_layer.layer_nd_box(spec)  # type: ignore[return-value]
+        topleft, size = layer_transform.spatial_box(spec)
         return BoundingBox(topleft, size)
 
     @bounding_box.setter
     def bounding_box(self, bbox: BoundingBox) -> None:
         self.session.check_writable()
+        if self.spec.additional_axes:
+            self.session.apply(
+                nd_data.set_nd_bounding_box(self.session.spec, self._name, bbox)
+            )
+            return
         change = layer_transform.set_bounding_box(
             self.session.spec,
             self._name,

@@ -8,89 +8,38 @@ inside ``Dataset.dry_run()`` is recorded instead of executed.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from wkfn.api import chunked, mag_copy, parity, parity_verbs, slice_reader, slices
+from wkfn.api import (
+    chunked,
+    mag_copy,
+    nd_view,
+    parity,
+    parity_verbs,
+    slice_reader,
+    slices,
+)
 from wkfn.api._location import read_box, write_box
 from wkfn.api._session import Session
+from wkfn.api.array_info import ArrayInfo
+from wkfn.api.coerce import coerce_dtype
 from wkfn.errors import (
     AssertedValueError,
-    DtypeMismatchError,
     InvalidArgumentError,
     ReadOnlyError,
+    UnsupportedLayerError,
 )
 from wkfn.geometry import BoundingBox, Mag, Vec3Int
 from wkfn.plan.ops import PayloadRef
 from wkfn.spec.array import ArrayLayout
 from wkfn.transform import data as data_transform
+from wkfn.transform import nd_data
 from wkfn.visual.sections import view_preview
 
 if TYPE_CHECKING:
     from wkfn.api.layer import Layer
-
-
-@dataclass(frozen=True)
-class ArrayInfo:
-    """Storage facts of a mag array (what the reference calls ``MagView.info``)."""
-
-    data_format: str
-    num_channels: int
-    voxel_type: np.dtype[Any]
-    chunk_shape: Vec3Int
-    shard_shape: Vec3Int
-    compression_mode: bool
-    bounding_box: BoundingBox
-
-    @property
-    def chunks_per_shard(self) -> Vec3Int:
-        """Chunks along each axis of one shard."""
-        return self.shard_shape // self.chunk_shape
-
-    @property
-    def shard_size(self) -> Vec3Int:
-        """Alias of ``shard_shape`` (older reference name)."""
-        return self.shard_shape
-
-
-def coerce_dtype(data: np.ndarray, dtype: np.dtype[Any]) -> np.ndarray:
-    """Convert ``data`` to ``dtype`` only if no value changes.
-
-    The reference casts silently (wrap-around for out-of-range values); wkfn refuses.
-
-    Raises:
-        DtypeMismatchError: a value does not fit, or a float has a fractional part.
-    """
-    if data.dtype == dtype:
-        return data
-    if np.can_cast(data.dtype, dtype, "safe"):
-        return data.astype(dtype)
-    if data.dtype.kind == "b":
-        return data.astype(dtype)
-    if dtype.kind in "iu" and data.size:
-        info = np.iinfo(dtype)
-        lo, hi = data.min(), data.max()
-        if data.dtype.kind == "f" and (
-            not np.isfinite(lo) or not np.isfinite(hi) or np.any(np.trunc(data) != data)
-        ):
-            raise DtypeMismatchError(
-                f"data of dtype {data.dtype} has non-integer values; the layer "
-                f"stores {dtype}. Round and cast explicitly (data.astype(...))."
-            )
-        if lo < info.min or hi > info.max:
-            raise DtypeMismatchError(
-                f"data of dtype {data.dtype} has values in [{lo}, {hi}] that do not "
-                f"fit the layer dtype {dtype} [{info.min}, {info.max}]; cast "
-                "explicitly if wrap-around is intended"
-            )
-        return data.astype(dtype)
-    if dtype.kind == "f":
-        return data.astype(dtype)
-    if dtype.kind in "iu" and not data.size:
-        return data.astype(dtype)
-    raise DtypeMismatchError(f"cannot store data of dtype {data.dtype} as {dtype}")
 
 
 class View:
@@ -167,11 +116,24 @@ class View:
         relative_bounding_box: BoundingBox | None = None,
         absolute_bounding_box: BoundingBox | None = None,
     ) -> np.ndarray:
-        """Voxels as ``(c, x, y, z)``; regions without data read as zeros.
+        """Voxels as ``(c, x, y, z)``; regions without data read as zeros. n-D
+        layers return one dimension per box axis (no channel dimension), in the
+        order of the given box (the layer's order otherwise).
 
         Without arguments the whole view is read. Offsets need a ``size``; all
         coordinates are Mag-1.
         """
+        if self._is_nd():
+            box = nd_view.resolve_box(
+                self.bounding_box,
+                size=size,
+                mag=self._mag.to_vec3_int(),
+                relative_offset=relative_offset,
+                absolute_offset=absolute_offset,
+                relative_bounding_box=relative_bounding_box,
+                absolute_bounding_box=absolute_bounding_box,
+            )
+            return nd_view.nd_read(self, box)
         box = read_box(
             self.bounding_box,
             self._mag,
@@ -182,6 +144,9 @@ class View:
             absolute_bounding_box=absolute_bounding_box,
         )
         return self._read_box(box)
+
+    def _is_nd(self) -> bool:
+        return bool(self._layer.spec.additional_axes)
 
     def read_cxyz(self, *args: Any, **kwargs: Any) -> np.ndarray:
         """Same as :meth:`read` (always ``(c, x, y, z)``)."""
@@ -273,6 +238,19 @@ class View:
         must_be_inside: bool,
     ) -> None:
         self._check_writable()
+        if self._is_nd():
+            nd_view.nd_write(
+                self,
+                coerce_dtype(np.asarray(data), self._layer.dtype_per_channel),
+                allow_resize=allow_resize,
+                allow_unaligned=allow_unaligned,
+                must_be_inside=must_be_inside,
+                relative_offset=relative_offset,
+                absolute_offset=absolute_offset,
+                relative_bounding_box=relative_bounding_box,
+                absolute_bounding_box=absolute_bounding_box,
+            )
+            return
         prepared = self._prepare(data)
         box = write_box(
             self.bounding_box,
@@ -318,15 +296,27 @@ class View:
         read_only: bool | None = None,
     ) -> View:
         """A sub-view; writable sub-views must lie inside this view."""
-        box = read_box(
-            self.bounding_box,
-            self._mag,
-            size,
-            relative_offset=relative_offset,
-            absolute_offset=absolute_offset,
-            relative_bounding_box=relative_bounding_box,
-            absolute_bounding_box=absolute_bounding_box,
-        )
+        if self._is_nd():
+            box: Any = nd_view.resolve_box(
+                self.bounding_box,
+                size=size,
+                mag=self._mag.to_vec3_int(),
+                relative_offset=relative_offset,
+                absolute_offset=absolute_offset,
+                relative_bounding_box=relative_bounding_box,
+                absolute_bounding_box=absolute_bounding_box,
+            )
+            box = nd_data.conform(self.bounding_box, box)
+        else:
+            box = read_box(
+                self.bounding_box,
+                self._mag,
+                size,
+                relative_offset=relative_offset,
+                absolute_offset=absolute_offset,
+                relative_bounding_box=relative_bounding_box,
+                absolute_bounding_box=absolute_bounding_box,
+            )
         ro = self.read_only if read_only is None else (read_only or self.read_only)
         if not ro and not self.bounding_box.contains_bbox(box):
             raise InvalidArgumentError(
@@ -470,6 +460,10 @@ class MagView(View):
         """Mag-1 boxes of the shards that exist on disk."""
         from wkfn.storage.arrays import shard_boxes_on_disk
 
+        if self._is_nd():
+            raise UnsupportedLayerError(
+                f"layer {self._layer.name!r} is n-D: its shards are not listed"
+            )
         mag = self._mag.to_vec3_int()
         layout = self._layout()
         return [

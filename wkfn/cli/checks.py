@@ -46,8 +46,6 @@ def check_dataset_on_disk(path: str | os.PathLike[str]) -> list[str]:
             if not _exists(view.path):
                 problems.append(f"{where}: array missing at {view.path}")
                 continue
-            if layer.spec.additional_axes:
-                continue  # n-D arrays: present is all wkfn can check
             try:
                 info = view.info
             except (OSError, ValueError, WkfnError) as exc:
@@ -109,15 +107,14 @@ def _check_ome(root: Any, props: dict[str, object]) -> list[str]:
         )
         if fmt not in ("zarr3", "zarr") or entry is None:
             continue
-        if layer.get("additionalAxes"):
-            continue  # wkfn writes OME metadata for (c, x, y, z) layers only
         layer_dir, mags = entry
+        dims = ome.layer_dims(layer)
         name = "zarr.json" if fmt == "zarr3" else ".zattrs"
         file = f"{layer_dir.rstrip('/')}/{name}"
         if fmt == "zarr3":
-            want = ome.ome_attributes_v05(mags, voxel)["ome"]
+            want = ome.ome_attributes_v05(mags, voxel, dims)["ome"]
         else:
-            want = ome.ome_attributes_v04(mags, voxel)["multiscales"]
+            want = ome.ome_attributes_v04(mags, voxel, dims)["multiscales"]
         try:
             found = json.loads(_read_text(file))
         except (OSError, json.JSONDecodeError) as exc:

@@ -145,14 +145,15 @@ def info_cmd(path: str | os.PathLike[str]) -> None:
     typer.echo(f"voxel size {tuple(unit.factor)} {unit.unit.value}")
     for name, layer in ds.layers.items():
         bbox = layer.bounding_box
-        extra = "".join(
-            f" {axis.name}[{axis.bounds[0]},{axis.bounds[1]})"
-            for axis in layer.spec.additional_axes
-        )
+        if layer.spec.additional_axes:
+            from wkfn.geometry.nd_check import describe_region
+
+            where = describe_region(bbox)
+        else:
+            where = f"{tuple(bbox.topleft)}+{tuple(bbox.size)}"
         typer.echo(
             f"layer {name}: {layer.category} {layer.dtype_per_channel} "
-            f"x{layer.num_channels} {layer.data_format.value} "
-            f"bbox {tuple(bbox.topleft)}+{tuple(bbox.size)}{extra}"
+            f"x{layer.num_channels} {layer.data_format.value} bbox {where}"
         )
         for mag, view in layer.mags.items():
             try:
@@ -161,6 +162,9 @@ def info_cmd(path: str | os.PathLike[str]) -> None:
                     f"chunk {tuple(info.chunk_shape)} shard {tuple(info.shard_shape)} "
                     f"{'zstd' if info.compression_mode else 'raw'}"
                 )
+                dims = view.session.layout(name, mag).dims
+                if dims:
+                    layout += f" dims ({', '.join(dims)})"
             except UnsupportedLayerError:
                 layout = "n-D array (data not readable by wkfn)"
             except (OSError, ValueError) as exc:

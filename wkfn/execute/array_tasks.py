@@ -23,6 +23,7 @@ from wkfn.plan.ops import (
     ResizeArray,
     WriteProperties,
 )
+from wkfn.spec.array import NDSelect
 from wkfn.storage import location
 
 Region = tuple[tuple[int, int, int], np.ndarray]
@@ -35,11 +36,15 @@ def run_create_array(root: str, op: CreateArray) -> None:
     path = resolve_path(root, op.path)
     # a run killed inside create_array may leave the directory without metadata
     if op.exist_ok and array_exists(path, op.layout.data_format):
-        found = read_layout(path, op.layout.data_format)
         want = op.layout
-        if msgspec.structs.replace(found, shape=want.shape) != want:
+        found = read_layout(path, want.data_format, want.dims or None)
+        same = msgspec.structs.replace(
+            found, shape=want.shape, extra_shape=want.extra_shape
+        )
+        if same != want:
             raise StorageError(f"{path} exists with another layout: {found}")
-        open_array(path, want.data_format).resize(want.shape)
+        if not want.dims:  # n-D arrays grow on write
+            open_array(path, want.data_format).resize(want.shape)
         return
     create_array(path, op.layout)
 
@@ -52,12 +57,17 @@ def run_resize_array(root: str, op: ResizeArray) -> None:
 
 
 def run_write_regions(
-    root: str, path: str, data_format: str, regions: Sequence[Region]
+    root: str,
+    path: str,
+    data_format: str,
+    regions: Sequence[Region],
+    select: NDSelect | None = None,
 ) -> int:
-    """Write regions into one array, each shard read-modify-written once."""
+    """Write regions into one array (at one extra-axis point of an n-D array),
+    each shard read-modify-written once."""
     from wkfn.storage.arrays import write_regions
 
-    write_regions(resolve_path(root, path), data_format, regions)
+    write_regions(resolve_path(root, path), data_format, regions, select)
     return len(regions)
 
 

@@ -30,7 +30,9 @@ def run_copy_region(root: str, op: CopyRegion) -> int:
     """Copy one block; returns the number of voxel bytes written (0 if all zero)."""
     from wkfn.storage.arrays import open_array
 
-    source = open_array(resolve_path(root, op.source_path), op.source_format)
+    source = open_array(
+        resolve_path(root, op.source_path), op.source_format, op.source_select
+    )
     data = source.read(op.offset, op.size)
     if data.dtype != np.dtype(op.dtype):
         raise StorageError(
@@ -38,7 +40,9 @@ def run_copy_region(root: str, op: CopyRegion) -> int:
         )
     if not op.keep_zeros and not data.any():
         return 0
-    target = open_array(resolve_path(root, op.target_path), op.target_format)
+    target = open_array(
+        resolve_path(root, op.target_path), op.target_format, op.target_select
+    )
     target.write(op.offset, data)
     return int(data.nbytes)
 

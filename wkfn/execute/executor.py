@@ -40,6 +40,7 @@ from wkfn.plan.ops import (
 )
 from wkfn.plan.plan import Plan, Stage
 from wkfn.plan.summary import output_bytes
+from wkfn.spec.array import NDSelect
 from wkfn.storage import location
 
 Payloads = Mapping[str, np.ndarray]
@@ -74,10 +75,13 @@ class Report(msgspec.Struct, frozen=True, kw_only=True):
 # ---------------------------------------------------------------- planning of tasks
 
 
-def _shard_of(op_path: str, root: str, data_format: str) -> tuple[int, int, int]:
+def _shard_of(
+    op_path: str, root: str, data_format: str, select: NDSelect | None = None
+) -> tuple[int, int, int]:
     from wkfn.storage.arrays import read_layout
 
-    layout = read_layout(resolve_path(root, op_path), data_format)
+    dims = None if select is None else select.dims
+    layout = read_layout(resolve_path(root, op_path), data_format, dims)
     return layout.shard_shape
 
 
@@ -108,7 +112,7 @@ def _write_tasks(
     a shard run in their original order inside one task, so skipping finished shards
     and re-running the others reproduces exactly the uninterrupted result.
     """
-    by_array: dict[tuple[str, str], list[Region]] = defaultdict(list)
+    by_array: dict[tuple[str, str, NDSelect | None], list[Region]] = defaultdict(list)
     for op in ops:
         try:
             data = payloads[op.payload.key]
@@ -120,15 +124,16 @@ def _write_tasks(
             raise ExecutionError(
                 {op.key(): f"payload shape {data.shape} != {op.payload.shape}"}
             )
-        by_array[(op.path, op.data_format)].append((op.offset, data))
+        by_array[(op.path, op.data_format, op.select)].append((op.offset, data))
     tasks: list[Task] = []
-    for (path, fmt), regions in by_array.items():
+    for (path, fmt, select), regions in by_array.items():
+        at = "" if select is None else f"{select.at}:"
         total = sum(d.nbytes for _, d in regions)
         if not journaled and (not parallel or total <= TARGET_TASK_BYTES):
             tasks.append(
                 Task(
                     run_write_regions,
-                    (root, path, fmt, regions),
+                    (root, path, fmt, regions, select),
                     (),
                     nbytes=total,
                 )
@@ -136,12 +141,12 @@ def _write_tasks(
             continue
         from wkfn.storage.arrays import split_by_shard
 
-        per_shard = split_by_shard(regions, _shard_of(path, root, fmt))
+        per_shard = split_by_shard(regions, _shard_of(path, root, fmt, select))
         batch: list[Region] = []
         keys: list[str] = []
         batch_bytes = 0
         for idx, shard_pieces in per_shard.items():
-            key = f"{stage_id}:write:{path}:{idx}"
+            key = f"{stage_id}:write:{path}:{at}{idx}"
             if key in done:
                 continue
             batch.extend(shard_pieces)
@@ -151,7 +156,7 @@ def _write_tasks(
                 tasks.append(
                     Task(
                         run_write_regions,
-                        (root, path, fmt, batch),
+                        (root, path, fmt, batch, select),
                         tuple(keys),
                         nbytes=batch_bytes,
                     )
@@ -161,7 +166,7 @@ def _write_tasks(
             tasks.append(
                 Task(
                     run_write_regions,
-                    (root, path, fmt, batch),
+                    (root, path, fmt, batch, select),
                     tuple(keys),
                     nbytes=sum(d.nbytes for _, d in batch),
                 )

@@ -30,6 +30,7 @@ from wkfn.plan.ops import (
     DownsampleRegion,
     UpsampleRegion,
 )
+from wkfn.spec.array import NDSelect
 
 Vec3 = tuple[int, int, int]
 Box = tuple[Vec3, Vec3]
@@ -126,10 +127,12 @@ def _read_indexed(handle: Any, index: list[Array]) -> Array:
     return data
 
 
-def _open(root: str, path: str, data_format: str) -> Any:
+def _open(
+    root: str, path: str, data_format: str, select: NDSelect | None = None
+) -> Any:
     from wkfn.storage.arrays import open_array
 
-    return open_array(resolve_path(root, path), data_format)
+    return open_array(resolve_path(root, path), data_format, select)
 
 
 def _align(handle: Any) -> Vec3:
@@ -139,8 +142,8 @@ def _align(handle: Any) -> Vec3:
 
 def run_downsample_region(root: str, op: DownsampleRegion) -> None:
     """Compute ``op``'s target region from the source mag and write it."""
-    src = _open(root, op.source_path, op.source_format)
-    dst = _open(root, op.target_path, op.target_format)
+    src = _open(root, op.source_path, op.source_format, op.source_select)
+    dst = _open(root, op.target_path, op.target_format, op.target_select)
     f = op.factors
     vlo = op.valid_offset
     vhi = tuple(o + s for o, s in zip(op.valid_offset, op.valid_size))
@@ -259,8 +262,8 @@ def _zoom_piece(
 
 def run_upsample_region(root: str, op: UpsampleRegion) -> None:
     """Replicate the source voxels covering ``op``'s target region and write them."""
-    src = _open(root, op.source_path, op.source_format)
-    dst = _open(root, op.target_path, op.target_format)
+    src = _open(root, op.source_path, op.source_format, op.source_select)
+    dst = _open(root, op.target_path, op.target_format, op.target_select)
     f = (
         op.source_mag[0] // op.target_mag[0],
         op.source_mag[1] // op.target_mag[1],

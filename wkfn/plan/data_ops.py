@@ -7,7 +7,7 @@ how much memory it needs (``memory_estimate``), so an executor can size its pool
 from __future__ import annotations
 
 from wkfn.plan.op_base import Action, Op, Vec3
-from wkfn.spec.array import DataFormatName
+from wkfn.spec.array import DataFormatName, NDSelect
 
 #: Target bytes a resampling op computes and writes at once; a larger op region
 #: (a big shard) is processed and written in pieces of at most this size.
@@ -47,16 +47,23 @@ class ResampleRegion(Op, frozen=True, kw_only=True):
     dtype: str
     num_channels: int = 1
     fresh: bool = False
+    source_select: NDSelect | None = None
+    target_select: NDSelect | None = None
 
     @property
     def action(self) -> Action:
         return "update"
 
+    def _at(self) -> str:
+        """Key part naming the extra-axis point of an n-D op (empty for 3-D)."""
+        return "" if self.target_select is None else f"{self.target_select.at}:"
+
     def _describe(self, verb: str, suffix: str = "") -> str:
         src = "-".join(map(str, self.source_mag))
         dst = "-".join(map(str, self.target_mag))
+        at = "" if self.target_select is None else f"{self.target_select.describe()}, "
         return (
-            f"~ {verb} {self.layer} {src} -> {dst} at {tuple(self.offset)} "
+            f"~ {verb} {self.layer} {src} -> {dst} at {at}{tuple(self.offset)} "
             f"size {'x'.join(map(str, self.size))}{suffix}"
         )
 
@@ -83,7 +90,7 @@ class DownsampleRegion(ResampleRegion, frozen=True, kw_only=True):
     job_shape: Vec3 = (1024, 1024, 1024)
 
     def key(self) -> str:
-        return f"downsample:{self.target_path}:{self.offset}"
+        return f"downsample:{self.target_path}:{self._at()}{self.offset}"
 
     def describe(self) -> str:
         return self._describe("downsample", f" ({self.interpolation})")
@@ -133,7 +140,7 @@ class UpsampleRegion(ResampleRegion, frozen=True, kw_only=True):
     """
 
     def key(self) -> str:
-        return f"upsample:{self.target_path}:{self.offset}"
+        return f"upsample:{self.target_path}:{self._at()}{self.offset}"
 
     def describe(self) -> str:
         return self._describe("upsample")
@@ -166,18 +173,22 @@ class CopyRegion(Op, frozen=True, kw_only=True):
     keep_zeros: bool = False
     """Write all-zero blocks too (a merge overlays erased chunks; a copy into a
     fresh array skips them)."""
+    source_select: NDSelect | None = None
+    target_select: NDSelect | None = None
 
     @property
     def action(self) -> Action:
         return "update"
 
     def key(self) -> str:
-        return f"copy:{self.target_path}:{self.offset}"
+        at = "" if self.target_select is None else f"{self.target_select.at}:"
+        return f"copy:{self.target_path}:{at}{self.offset}"
 
     def describe(self) -> str:
+        at = "" if self.target_select is None else f"{self.target_select.describe()}, "
         return (
             f"~ copy {self.layer}/{self.mag} {self.source_format} -> "
-            f"{self.target_format} at {tuple(self.offset)} "
+            f"{self.target_format} at {at}{tuple(self.offset)} "
             f"size {'x'.join(map(str, self.size))}"
         )
 

@@ -26,7 +26,7 @@ from wkfn.plan.data_ops import (
     UpsampleRegion,
 )
 from wkfn.plan.op_base import Action, Op, PayloadRef, Vec3, fmt3
-from wkfn.spec.array import ArrayLayout, DataFormatName
+from wkfn.spec.array import ArrayLayout, DataFormatName, NDSelect
 
 
 class CreateArray(Op, frozen=True, kw_only=True):
@@ -78,7 +78,11 @@ class ResizeArray(Op, frozen=True, kw_only=True):
 
 
 class WriteRegion(Op, frozen=True, kw_only=True):
-    """Write a payload into an array at ``offset`` (mag voxels, x, y, z)."""
+    """Write a payload into an array at ``offset`` (mag voxels, x, y, z).
+
+    ``select`` is the extra-axis point of an n-D array the ``(c, x, y, z)`` payload
+    goes to (``None`` for 3-D arrays).
+    """
 
     layer: str
     mag: str
@@ -86,16 +90,28 @@ class WriteRegion(Op, frozen=True, kw_only=True):
     data_format: DataFormatName
     offset: Vec3
     payload: PayloadRef
+    select: NDSelect | None = None
 
     @property
     def action(self) -> Action:
         return "update"
 
     def key(self) -> str:
-        return f"write:{self.path}:{self.offset}:{self.payload.key}"
+        at = "" if self.select is None else f"{self.select.at}:"
+        return f"write:{self.path}:{at}{self.offset}:{self.payload.key}"
 
     def describe(self) -> str:
         size = self.payload.shape[1:]
+        if self.select is not None:
+            ends = [o + n - 1 for o, n in zip(self.offset, size)]
+            region = ", ".join(
+                f"{a}={o}" if o == e else f"{a}={o}..{e}"
+                for a, o, e in zip("xyz", self.offset, ends)
+            )
+            return (
+                f"~ write {self.layer}/{self.mag} at {self.select.describe()}, "
+                f"{region} {self.payload.dtype}"
+            )
         return (
             f"~ write {self.layer}/{self.mag} at {tuple(self.offset)}"
             f" size {'x'.join(map(str, size))} {self.payload.dtype}"

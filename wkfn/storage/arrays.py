@@ -29,9 +29,10 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from wkfn.errors import ReadOnlyError, StorageError
-from wkfn.spec.array import ArrayLayout
+from wkfn.errors import ReadOnlyError, StorageError, UnsupportedLayerError
+from wkfn.spec.array import ArrayLayout, NDSelect
 from wkfn.storage import location, object_arrays, remote, tsspec
+from wkfn.storage.nd_array import NDSliceArray, read_nd_layout
 from wkfn.storage.ts_array import (
     METADATA_FILE,
     SPLIT_WRITE_BYTES,
@@ -81,18 +82,25 @@ _remote_cache: dict[tuple[str, str, str], TensorStoreArray] = {}
 """Remote handles by (URL, format, token): a new WK_TOKEN opens a new handle."""
 
 
+_nd_cache: dict[tuple[str, str, NDSelect], TensorStoreArray] = {}
+"""Handles of n-D arrays, one per (real path, format, extra-axis point)."""
+
+
 def _resolve(path: str | os.PathLike[str]) -> str:
     return os.path.realpath(os.fspath(path))
 
 
 def open_array(
-    path: str | os.PathLike[str], data_format: str
+    path: str | os.PathLike[str], data_format: str, select: NDSelect | None = None
 ) -> TensorStoreArray | WkwArray:
     """Open (or fetch from the per-process cache) the array at ``path``.
 
-    ``path`` may be an http(s) URL (read-only, zarr3 and zarr v2 only).
+    ``path`` may be an http(s) URL (read-only, zarr3 and zarr v2 only). ``select``
+    opens an n-D array at one point of its extra axes (local zarr3 / zarr v2 only).
     """
     check_format(data_format)
+    if select is not None:
+        return _open_nd(path, data_format, select)
     if remote.is_url(path):
         return _open_remote(str(path), data_format)
     if location.is_object_url(path):
@@ -115,6 +123,27 @@ def open_array(
                 handle = TensorStoreArray(real[0], data_format)
             _cache[real] = handle
         _alias[key] = real
+    return handle
+
+
+def _open_nd(
+    path: str | os.PathLike[str], data_format: str, select: NDSelect
+) -> TensorStoreArray:
+    if data_format == "wkw":
+        raise UnsupportedLayerError(
+            f"{path}: wkw stores (c, x, y, z) only; n-D layers need zarr3 or zarr"
+        )
+    if remote.is_url(path) or location.is_object_url(path):
+        raise UnsupportedLayerError(
+            f"n-D arrays are read and written on local disks only, not at "
+            f"{location.redact(str(path))}"
+        )
+    real = (_resolve(path), data_format, select)
+    with _cache_lock:
+        handle = _nd_cache.get(real)
+        if handle is None:
+            handle = NDSliceArray(real[0], data_format, select)
+            _nd_cache[real] = handle
     return handle
 
 
@@ -162,6 +191,12 @@ def forget(path: str | os.PathLike[str]) -> None:
         return
     roots = {os.path.abspath(os.fspath(path)), _resolve(path)}
     with _cache_lock:
+        for ndkey in list(_nd_cache):
+            if any(
+                ndkey[0] == r or ndkey[0].startswith(r.rstrip(os.sep) + os.sep)
+                for r in roots
+            ):
+                del _nd_cache[ndkey]
         for table in (_cache, _alias):
             for key in list(table):
                 if any(
@@ -211,12 +246,24 @@ def array_exists(path: str | os.PathLike[str], data_format: str) -> bool:
     return os.path.exists(os.path.join(os.fspath(path), METADATA_FILE[data_format]))
 
 
-def read_layout(path: str | os.PathLike[str], data_format: str) -> ArrayLayout:
+def read_layout(
+    path: str | os.PathLike[str],
+    data_format: str,
+    dims: tuple[str, ...] | None = None,
+) -> ArrayLayout:
     """The layout observed on disk (zarr.json, .zarray or header.wkw).
 
     For an http(s) URL the array is opened (and cached) and its layout returned.
+    ``dims`` names the dimensions of an n-D array (see
+    :func:`wkfn.transform.nd_layer.array_dims`).
     """
     check_format(data_format)
+    if dims is not None:
+        if data_format == "wkw":
+            raise UnsupportedLayerError(
+                f"{path}: wkw stores (c, x, y, z) only; n-D layers need zarr3 or zarr"
+            )
+        return read_nd_layout(os.fspath(path), data_format, dims)
     if remote.is_url(path):
         return open_array(path, data_format).layout
     if location.is_object_url(path):
@@ -246,13 +293,15 @@ def _refuse_remote(path: str, what: str) -> None:
 
 
 def write_regions(
-    path: str | os.PathLike[str], data_format: str, regions: Sequence[Region]
+    path: str | os.PathLike[str],
+    data_format: str,
+    regions: Sequence[Region],
+    select: NDSelect | None = None,
 ) -> None:
-    """Apply many writes to one array; each touched shard is rewritten once.
-
-    Later regions win where regions overlap.
+    """Apply many writes to one array (at one point of an n-D array's extra axes);
+    each touched shard is rewritten once. Later regions win where regions overlap.
     """
-    open_array(path, data_format).write_many(regions)
+    open_array(path, data_format, select).write_many(regions)
 
 
 def shard_boxes_on_disk(path: str | os.PathLike[str], data_format: str) -> list[Box]:

@@ -110,60 +110,95 @@ def mag_dir_name(mag: Sequence[int]) -> str:
     return f"{mag[0]}-{mag[1]}-{mag[2]}"
 
 
-def ome_axes() -> list[JsonDict]:
-    """Axes of a (c, x, y, z) layer; the unit is always nanometre."""
-    return [
-        {"name": "c", "type": "channel"},
-        {"name": "x", "type": "space", "unit": "nanometer"},
-        {"name": "y", "type": "space", "unit": "nanometer"},
-        {"name": "z", "type": "space", "unit": "nanometer"},
-    ]
+def _axis(name: str) -> JsonDict:
+    if name == "c":
+        return {"name": "c", "type": "channel"}
+    if name in ("x", "y", "z"):
+        return {"name": name, "type": "space", "unit": "nanometer"}
+    if name == "t":
+        return {"name": "t", "type": "time"}
+    return {"name": name}
 
 
-def ome_datasets(mags: Sequence[MagEntry], voxel_nm: Vec3f) -> list[JsonDict]:
-    """One dataset per mag with its scale transform in nanometres."""
+def ome_axes(dims: Sequence[str] | None = None) -> list[JsonDict]:
+    """Axes of a layer in array order (``c, x, y, z`` unless ``dims`` names the
+    dimensions of an n-D layer); spatial units are always nanometre, ``t`` is a
+    time axis, other extra axes carry no type (as the reference writes them)."""
+    return [_axis(d) for d in (dims or ("c", "x", "y", "z"))]
+
+
+def ome_datasets(
+    mags: Sequence[MagEntry], voxel_nm: Vec3f, dims: Sequence[str] | None = None
+) -> list[JsonDict]:
+    """One dataset per mag with its scale transform in nanometres (1.0 on
+    non-spatial axes)."""
+
+    def scale(mag: tuple[int, int, int]) -> list[float]:
+        return [
+            _nice(voxel_nm["xyz".index(d)] * mag["xyz".index(d)])
+            if d in ("x", "y", "z")
+            else 1.0
+            for d in (dims or ("c", "x", "y", "z"))
+        ]
+
     return [
         {
             "path": path,
-            "coordinateTransformations": [
-                {
-                    "type": "scale",
-                    "scale": [
-                        1.0,
-                        _nice(voxel_nm[0] * mag[0]),
-                        _nice(voxel_nm[1] * mag[1]),
-                        _nice(voxel_nm[2] * mag[2]),
-                    ],
-                }
-            ],
+            "coordinateTransformations": [{"type": "scale", "scale": scale(mag)}],
         }
         for path, mag in mags
     ]
 
 
-def ome_attributes_v05(mags: Sequence[MagEntry], voxel_nm: Vec3f) -> JsonDict:
+def ome_attributes_v05(
+    mags: Sequence[MagEntry], voxel_nm: Vec3f, dims: Sequence[str] | None = None
+) -> JsonDict:
     """The ``attributes`` of a zarr3 layer group (OME-NGFF 0.5)."""
     return {
         "ome": {
             "version": "0.5",
             "multiscales": [
-                {"axes": ome_axes(), "datasets": ome_datasets(mags, voxel_nm)}
+                {
+                    "axes": ome_axes(dims),
+                    "datasets": ome_datasets(mags, voxel_nm, dims),
+                }
             ],
         }
     }
 
 
-def ome_attributes_v04(mags: Sequence[MagEntry], voxel_nm: Vec3f) -> JsonDict:
+def ome_attributes_v04(
+    mags: Sequence[MagEntry], voxel_nm: Vec3f, dims: Sequence[str] | None = None
+) -> JsonDict:
     """The ``.zattrs`` of a zarr v2 layer group (OME-NGFF 0.4)."""
     return {
         "multiscales": [
             {
                 "version": "0.4",
-                "axes": ome_axes(),
-                "datasets": ome_datasets(mags, voxel_nm),
+                "axes": ome_axes(dims),
+                "datasets": ome_datasets(mags, voxel_nm, dims),
             }
         ]
     }
+
+
+def layer_dims(layer: Mapping[str, Any]) -> list[str] | None:
+    """Dimension names of an n-D layer's arrays in array order (from ``axisOrder``
+    and ``additionalAxes`` of its properties entry), or None for a 3-D layer."""
+    extras = layer.get("additionalAxes") or []
+    if not extras:
+        return None
+    mags = layer.get("mags") or []
+    order = (mags[0].get("axisOrder") if mags else None) or layer.get(
+        "boundingBox", {}
+    ).get("axisOrder")
+    if not isinstance(order, Mapping):
+        return None
+    named = {int(v): str(k) for k, v in order.items()}
+    named.update({int(a["index"]): str(a["name"]) for a in extras})
+    if sorted(named) != list(range(len(named))):
+        return None
+    return [named[i] for i in range(len(named))]
 
 
 def _voxel_nm(properties: Mapping[str, Any]) -> Vec3f:
@@ -310,6 +345,7 @@ def write_group_metadata(
         if found is None:
             continue
         layer_dir, mags = found
+        dims = layer_dims(layer)
         if fmt == "zarr3":
             group_path = join(layer_dir, "zarr.json")
             existing = _read_json(group_path)
@@ -318,12 +354,12 @@ def write_group_metadata(
                 existing.get("attributes"), dict
             ):
                 attributes = dict(existing["attributes"])
-            attributes["ome"] = ome_attributes_v05(mags, voxel_nm)["ome"]
+            attributes["ome"] = ome_attributes_v05(mags, voxel_nm, dims)["ome"]
             group = {"zarr_format": 3, "node_type": "group", "attributes": attributes}
             write_bytes_atomic(group_path, _dump(group))
         else:
             write_bytes_atomic(join(layer_dir, ".zgroup"), _dump({"zarr_format": 2}))
             write_bytes_atomic(
                 join(layer_dir, ".zattrs"),
-                _dump(ome_attributes_v04(mags, voxel_nm)),
+                _dump(ome_attributes_v04(mags, voxel_nm, dims)),
             )

@@ -90,11 +90,15 @@ def _fill_value(dtype: np.dtype[Any]) -> int | float:
     return 0.0 if dtype.kind == "f" else 0
 
 
-def zarr3_codecs(layout: ArrayLayout) -> list[JsonDict]:
-    """The codec chain of a zarr3 array, as the reference writes it."""
+def zarr3_codecs(
+    layout: ArrayLayout, inner_chunk: list[int] | None = None
+) -> list[JsonDict]:
+    """The codec chain of a zarr3 array, as the reference writes it (Fortran order
+    inside chunks; ``inner_chunk`` is the n-D chunk shape of n-D arrays)."""
     dtype = np.dtype(layout.dtype)
+    rank = len(layout.dims) if layout.dims else 4
     inner: list[JsonDict] = [
-        {"name": "transpose", "configuration": {"order": [3, 2, 1, 0]}},
+        {"name": "transpose", "configuration": {"order": list(range(rank))[::-1]}},
         _bytes_codec(dtype),
     ]
     if layout.compress:
@@ -107,7 +111,8 @@ def zarr3_codecs(layout: ArrayLayout) -> list[JsonDict]:
         {
             "name": "sharding_indexed",
             "configuration": {
-                "chunk_shape": [layout.num_channels, *layout.chunk_shape],
+                "chunk_shape": inner_chunk
+                or [layout.num_channels, *layout.chunk_shape],
                 "codecs": inner,
                 "index_codecs": [
                     {"name": "bytes", "configuration": {"endian": "little"}},
@@ -118,9 +123,43 @@ def zarr3_codecs(layout: ArrayLayout) -> list[JsonDict]:
     ]
 
 
+def nd_shapes(
+    layout: ArrayLayout, unit: Vec3
+) -> tuple[list[int], list[int], list[int]]:
+    """Shape, outer chunk (shard) and inner chunk of an n-D array, per dimension.
+
+    x, y, z follow the layout (shape rounded up to ``unit``), the channel dimension
+    spans ``num_channels``, every extra dimension has chunks of one index (as the
+    reference writes them) and the extent given in ``extra_shape``.
+    """
+    shape: list[int] = []
+    outer: list[int] = []
+    inner: list[int] = []
+    rounded = ceil_to_multiple(layout.shape, unit)
+    extra = iter(layout.extra_shape)
+    for dim in layout.dims:
+        if dim == "c":
+            n = layout.num_channels
+            shape.append(n)
+            outer.append(n)
+            inner.append(n)
+        elif dim in ("x", "y", "z"):
+            i = "xyz".index(dim)
+            shape.append(rounded[i])
+            outer.append(layout.shard_shape[i])
+            inner.append(layout.chunk_shape[i])
+        else:
+            shape.append(next(extra))
+            outer.append(1)
+            inner.append(1)
+    return shape, outer, inner
+
+
 def zarr3_metadata(layout: ArrayLayout) -> JsonDict:
     """The ``zarr.json`` of a zarr3 array (shape rounded up to whole shards)."""
     dtype = np.dtype(layout.dtype)
+    if layout.dims:
+        return _zarr3_nd_metadata(layout)
     shape = ceil_to_multiple(layout.shape, layout.shard_shape)
     return {
         "zarr_format": 3,
@@ -145,14 +184,36 @@ def zarr2_dtype(dtype: str) -> str:
     return np.dtype(dtype).newbyteorder("<").str
 
 
+def _zarr3_nd_metadata(layout: ArrayLayout) -> JsonDict:
+    dtype = np.dtype(layout.dtype)
+    shape, outer, inner = nd_shapes(layout, layout.shard_shape)
+    return {
+        "zarr_format": 3,
+        "node_type": "array",
+        "shape": shape,
+        "data_type": dtype.name,
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": outer}},
+        "chunk_key_encoding": {"name": "default", "configuration": {"separator": "/"}},
+        "fill_value": _fill_value(dtype),
+        "dimension_names": list(layout.dims),
+        "codecs": zarr3_codecs(layout, inner),
+    }
+
+
 def zarr2_metadata(layout: ArrayLayout) -> JsonDict:
     """The ``.zarray`` of a zarr v2 array (no sharding: shape rounded up to chunks)."""
     dtype = np.dtype(layout.dtype)
-    shape = ceil_to_multiple(layout.shape, layout.chunk_shape)
+    if layout.dims:
+        nd_shape, _, nd_chunks = nd_shapes(layout, layout.chunk_shape)
+        shape_json, chunks_json = nd_shape, nd_chunks
+    else:
+        shape = ceil_to_multiple(layout.shape, layout.chunk_shape)
+        shape_json = [layout.num_channels, *shape]
+        chunks_json = [layout.num_channels, *layout.chunk_shape]
     return {
         "zarr_format": 2,
-        "shape": [layout.num_channels, *shape],
-        "chunks": [layout.num_channels, *layout.chunk_shape],
+        "shape": shape_json,
+        "chunks": chunks_json,
         "dtype": zarr2_dtype(layout.dtype),
         "order": "F",
         "fill_value": _fill_value(dtype),
@@ -217,9 +278,66 @@ def open_spec(
     }
 
 
-def layout_from_zarr3(metadata: JsonDict) -> ArrayLayout:
-    """Observe an :class:`ArrayLayout` from a parsed ``zarr.json``."""
+def _nd_layout(
+    data_format: str,
+    dims: tuple[str, ...],
+    metadata: JsonDict,
+    shape: list[int],
+    outer: list[int],
+    inner: list[int],
+    compressed: bool,
+    dtype: str,
+) -> ArrayLayout:
+    if len(dims) != len(shape):
+        raise ValueError(
+            f"the layer names {len(dims)} array dimensions {list(dims)}, the array "
+            f"has shape {shape}"
+        )
+    pos = [dims.index(a) for a in "xyz"]
+    extra = [i for i, d in enumerate(dims) if d not in ("c", "x", "y", "z")]
+    channels = int(shape[dims.index("c")]) if "c" in dims else 1
+    return ArrayLayout(
+        data_format=data_format,  # type: ignore[arg-type]
+        dtype=dtype,
+        num_channels=channels,
+        chunk_shape=(int(inner[pos[0]]), int(inner[pos[1]]), int(inner[pos[2]])),
+        shard_shape=(int(outer[pos[0]]), int(outer[pos[1]]), int(outer[pos[2]])),
+        compress=compressed,
+        shape=(int(shape[pos[0]]), int(shape[pos[1]]), int(shape[pos[2]])),
+        dims=tuple(dims),
+        extra_shape=tuple(int(shape[i]) for i in extra),
+    )
+
+
+def layout_from_zarr3(
+    metadata: JsonDict, dims: tuple[str, ...] | None = None
+) -> ArrayLayout:
+    """Observe an :class:`ArrayLayout` from a parsed ``zarr.json``.
+
+    ``dims`` names the dimensions of an n-D array (from the layer's ``axisOrder``
+    and ``additionalAxes``); without it the array must be ``(c, x, y, z)``.
+    """
     shape = metadata["shape"]
+    if dims is not None:
+        grid = metadata["chunk_grid"]["configuration"]["chunk_shape"]
+        codecs = metadata.get("codecs", [])
+        chunk, inner_codecs = grid, codecs
+        if codecs and codecs[0].get("name") == "sharding_indexed":
+            chunk = codecs[0]["configuration"]["chunk_shape"]
+            inner_codecs = codecs[0]["configuration"].get("codecs", [])
+        compressed = any(
+            c.get("name") in ("zstd", "gzip", "blosc") for c in inner_codecs
+        )
+        return _nd_layout(
+            "zarr3",
+            dims,
+            metadata,
+            shape,
+            grid,
+            chunk,
+            compressed,
+            np.dtype(metadata["data_type"]).name,
+        )
     if len(shape) != 4:
         raise ValueError(f"expected a 4-d (c, x, y, z) array, got shape {shape}")
     grid = metadata["chunk_grid"]["configuration"]["chunk_shape"]
@@ -241,9 +359,24 @@ def layout_from_zarr3(metadata: JsonDict) -> ArrayLayout:
     )
 
 
-def layout_from_zarr2(metadata: JsonDict) -> ArrayLayout:
-    """Observe an :class:`ArrayLayout` from a parsed ``.zarray``."""
+def layout_from_zarr2(
+    metadata: JsonDict, dims: tuple[str, ...] | None = None
+) -> ArrayLayout:
+    """Observe an :class:`ArrayLayout` from a parsed ``.zarray`` (``dims`` as in
+    :func:`layout_from_zarr3`)."""
     shape = metadata["shape"]
+    if dims is not None:
+        chunks = metadata["chunks"]
+        return _nd_layout(
+            "zarr",
+            dims,
+            metadata,
+            shape,
+            chunks,
+            chunks,
+            metadata.get("compressor") is not None,
+            np.dtype(metadata["dtype"]).name,
+        )
     if len(shape) != 4:
         raise ValueError(f"expected a 4-d (c, x, y, z) array, got shape {shape}")
     chunks = metadata["chunks"]

@@ -126,3 +126,22 @@ def length_units() -> st.SearchStrategy[LengthUnit]:
 def voxel_sizes() -> st.SearchStrategy[VoxelSize]:
     """Valid voxel sizes in any unit."""
     return st.builds(VoxelSize, vec3_floats(), length_units())
+
+
+@st.composite
+def nd_layer_boxes(
+    draw: st.DrawFn,
+    names: tuple[str, ...] = ("t", "a", "angle", "s"),
+    max_extra: int = 2,
+    max_size: int = 64,
+) -> NDBoundingBox:
+    """Boxes valid as an n-D layer's box: 1..``max_extra`` distinct extra axes (never
+    x, y, z or c) among x, y, z in any order, non-negative topleft, positive sizes."""
+    extra = draw(
+        st.lists(st.sampled_from(names), min_size=1, max_size=max_extra, unique=True)
+    )
+    axes = draw(st.permutations((*extra, "x", "y", "z")))
+    n = len(axes)
+    topleft = draw(st.lists(st.integers(0, 4 * max_size), min_size=n, max_size=n))
+    size = draw(st.lists(st.integers(1, max_size), min_size=n, max_size=n))
+    return NDBoundingBox(topleft, size, tuple(axes))

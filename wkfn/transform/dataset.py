@@ -11,13 +11,22 @@ from wkfn.errors import (
     InvalidCategoryError,
     LayerExistsError,
     LayerRenameError,
+    UnsupportedLayerError,
 )
+from wkfn.geometry.nd_bbox import NDBoundingBox
 from wkfn.plan.ops import DeletePath, MovePath
 from wkfn.spec import lookup
 from wkfn.spec.dataset import DatasetId, DatasetSpec, VoxelSizeSpec
 from wkfn.spec.dtypes import allowed_dtypes, element_class_of
-from wkfn.spec.layer import AttachmentSpec, AttachmentsSpec, BoundingBoxSpec, LayerSpec
+from wkfn.spec.layer import (
+    AdditionalAxisSpec,
+    AttachmentSpec,
+    AttachmentsSpec,
+    BoundingBoxSpec,
+    LayerSpec,
+)
 from wkfn.spec.names import validate_layer_name
+from wkfn.transform import nd_layer
 from wkfn.transform.change import Change, make_change
 
 Vec3 = tuple[int, int, int]
@@ -93,12 +102,18 @@ def add_layer(
     bounding_box: tuple[Vec3, Vec3] | None = None,
     largest_segment_id: int | None = None,
     mappings: tuple[str, ...] = (),
+    nd_box: NDBoundingBox | None = None,
 ) -> Change:
     """Add an empty layer (no mags, no directories).
 
+    ``nd_box`` makes an n-D layer (extra axes such as ``t``; then ``bounding_box``
+    is ignored): its arrays get one dimension per box axis, in box order.
+
     Raises:
         InvalidLayerNameError, LayerExistsError, InvalidCategoryError,
-        InvalidArgumentError (dtype, channels, format, bounding box).
+        InvalidArgumentError (dtype, channels, format, bounding box),
+        InvalidAxesError (n-D box axes), UnsupportedLayerError (n-D in wkw, or
+        with several channels, which the reference refuses too).
     """
     validate_layer_name(name)
     if lookup.has_layer(spec, name):
@@ -126,16 +141,31 @@ def add_layer(
             "bounding box must have non-negative topleft and size, "
             f"got {topleft}, {size}"
         )
+    bbox = BoundingBoxSpec(
+        top_left=topleft, width=size[0], height=size[1], depth=size[2]
+    )
+    extras: tuple[AdditionalAxisSpec, ...] = ()
+    if nd_box is not None and nd_box.axes != ("x", "y", "z"):
+        if data_format == "wkw":
+            raise UnsupportedLayerError(
+                f"layer {name!r}: wkw stores (c, x, y, z) arrays only; an n-D layer "
+                f"with axes {nd_box.axes} needs data_format 'zarr3' or 'zarr'"
+            )
+        if num_channels != 1:
+            raise UnsupportedLayerError(
+                f"layer {name!r}: n-D layers have one channel (got {num_channels}); "
+                "store channels as an extra axis instead"
+            )
+        bbox, extras, _ = nd_layer.layer_parts(nd_box)
     layer = LayerSpec(
         name=name,
         category=category,  # type: ignore[arg-type]
-        bounding_box=BoundingBoxSpec(
-            top_left=topleft, width=size[0], height=size[1], depth=size[2]
-        ),
+        bounding_box=bbox,
         data_format=data_format,
         mags=(),
         largest_segment_id=largest_segment_id,
         mappings=tuple(mappings),
+        additional_axes=extras,
         num_channels=num_channels,
         element_class=element_class_of(dtype_per_channel, num_channels),
     )

@@ -15,12 +15,16 @@ Examples:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TypeVar
+
+import msgspec
 
 from wkfn.errors import (
     InvalidArgumentError,
     ReadOnlyError,
     SourceMagNotFoundError,
 )
+from wkfn.geometry.nd_check import extra_points
 from wkfn.plan.ops import (
     RESAMPLE_PIECE_BYTES,
     CreateArray,
@@ -29,12 +33,13 @@ from wkfn.plan.ops import (
     UpsampleRegion,
 )
 from wkfn.spec import lookup
-from wkfn.spec.array import ArrayLayout, DataFormatName
+from wkfn.spec.array import ArrayLayout, DataFormatName, NDSelect
 from wkfn.spec.dataset import DatasetSpec
 from wkfn.spec.layer import LayerSpec, MagSpec
 from wkfn.spec.names import mag_dir_name
+from wkfn.transform import nd_layer
 from wkfn.transform.change import Change, make_change
-from wkfn.transform.layer import AXIS_ORDER, is_local_mag, layer_box, layer_dtype
+from wkfn.transform.layer import AXIS_ORDER, is_local_mag, layer_dtype, spatial_box
 from wkfn.transform.pyramid import (
     INTERPOLATION_MODES,
     SAMPLING_MODES,
@@ -75,12 +80,60 @@ def _format(layer: LayerSpec) -> DataFormatName:
 
 
 def _new_mag_spec(layer: LayerSpec, mag: Vec3, layout: ArrayLayout) -> MagSpec:
+    order = dict(AXIS_ORDER)
+    if layout.dims:
+        order = {d: i for i, d in enumerate(layout.dims) if d in AXIS_ORDER}
     return MagSpec(
         mag=mag,
         path=f"./{layer.name}/{mag_dir_name(mag)}",
         cube_length=layout.shard_shape[0] if layout.data_format == "wkw" else None,
-        axis_order=dict(AXIS_ORDER),
+        axis_order=order,
     )
+
+
+def _checked_box(layer: LayerSpec) -> tuple[Vec3, Vec3]:
+    """The x/y/z box of a layer (n-D layers resample x, y, z only)."""
+    if layer.additional_axes and layer.data_format == "wkw":
+        raise InvalidArgumentError(f"layer {layer.name!r}: n-D layers cannot be wkw")
+    return spatial_box(layer)
+
+
+def _nd_layout(layer: LayerSpec, layout: ArrayLayout) -> ArrayLayout:
+    """A new mag's layout of an n-D layer: the dimensions of its other arrays."""
+    if not layer.additional_axes:
+        return layout
+    dims = nd_layer.array_dims(layer)
+    bounds = {a.name: a.bounds for a in layer.additional_axes}
+    return msgspec.structs.replace(
+        layout,
+        dims=dims,
+        extra_shape=tuple(bounds[d][1] for d in dims if d in bounds),
+    )
+
+
+_Resample = TypeVar("_Resample", DownsampleRegion, UpsampleRegion)
+
+
+def per_extra_point(
+    layer: LayerSpec, source: Vec3, ops: list[_Resample]
+) -> list[_Resample]:
+    """3-D resampling ops repeated for every point of the layer's extra axes (the
+    extra axes are never resampled); unchanged for 3-D layers."""
+    if not layer.additional_axes:
+        return ops
+    box = nd_layer.layer_nd_box(layer)
+    names = [a for a in box.axes if a not in ("x", "y", "z")]
+    src_spec = lookup.get_mag(layer, source)
+    out: list[_Resample] = []
+    for values in extra_points(box):
+        point = dict(zip(names, values))
+        src = nd_layer.select(layer, src_spec, point)
+        dst = NDSelect(dims=nd_layer.array_dims(layer), at=src.at)
+        for op in ops:
+            out.append(
+                msgspec.structs.replace(op, source_select=src, target_select=dst)
+            )
+    return out
 
 
 def _add_target_mag(
@@ -156,7 +209,7 @@ def plan_downsample(
         raise InvalidArgumentError(f"unknown interpolation mode {interpolation!r}")
     layer = lookup.get_layer(spec, layer_name)
     fmt = _format(layer)
-    topleft, size = layer_box(layer)
+    topleft, size = _checked_box(layer)
     dtype = layer_dtype(layer)
     known: dict[Vec3, ArrayLayout] = dict(layouts)
     new_layer = layer
@@ -188,13 +241,16 @@ def plan_downsample(
             layout = known[target]
             ref_shard = layout.shard_shape
         else:
-            layout = downsampled_layout(
+            layout = _nd_layout(
                 layer,
-                target,
-                known[source],
-                compress=compress,
-                chunk_shape=chunk_shape,
-                shard_shape=shard_shape,
+                downsampled_layout(
+                    layer,
+                    target,
+                    known[source],
+                    compress=compress,
+                    chunk_shape=chunk_shape,
+                    shard_shape=shard_shape,
+                ),
             )
             ref_shard = reference_shard_shape(fmt, size, chunk_shape, shard_shape)
             create, new_layer = _add_target_mag(new_layer, target, layout)
@@ -213,7 +269,7 @@ def plan_downsample(
         tile = tile_shape(factors, ref_shard, buffer_shape)
         source_path = _mag_path(new_layer, source)
         target_path = _mag_path(new_layer, target)
-        ops: list[PlanOp] = [
+        down = [
             DownsampleRegion(
                 layer=layer_name,
                 source_path=source_path,
@@ -235,6 +291,7 @@ def plan_downsample(
             )
             for off, sz in op_regions(t_offset, t_size, layout)
         ]
+        ops: list[PlanOp] = list(per_extra_point(new_layer, source, down))
         stages.append((f"downsample {layer_name} {mag_dir_name(target)}", ops))
         counts.append((target, len(ops)))
     new = lookup.replace_layer(spec, layer_name, new_layer)
@@ -271,7 +328,7 @@ def plan_upsample(
     """
     layer = lookup.get_layer(spec, layer_name)
     fmt = _format(layer)
-    topleft, size = layer_box(layer)
+    topleft, size = _checked_box(layer)
     dtype = layer_dtype(layer)
     known: dict[Vec3, ArrayLayout] = dict(layouts)
     new_layer = layer
@@ -291,13 +348,16 @@ def plan_upsample(
                 f"cannot upsample to mag {mag_dir_name(target)}: it already exists "
                 f"in layer {layer_name!r}"
             )
-        layout = downsampled_layout(
+        layout = _nd_layout(
             layer,
-            target,
-            known[source],
-            compress=compress,
-            chunk_shape=chunk_shape,
-            shard_shape=shard_shape,
+            downsampled_layout(
+                layer,
+                target,
+                known[source],
+                compress=compress,
+                chunk_shape=chunk_shape,
+                shard_shape=shard_shape,
+            ),
         )
         create, new_layer = _add_target_mag(new_layer, target, layout)
         creates.append(create)
@@ -321,7 +381,7 @@ def plan_upsample(
             s_size[1] * factors[1],
             s_size[2] * factors[2],
         )
-        ops: list[PlanOp] = [
+        up = [
             UpsampleRegion(
                 layer=layer_name,
                 source_path=_mag_path(new_layer, source),
@@ -338,8 +398,9 @@ def plan_upsample(
             )
             for off, sz in op_regions(t_off, t_size, layout)
         ]
-        stages.append((f"upsample {layer_name} {mag_dir_name(target)}", ops))
-        counts.append((target, len(ops)))
+        up_ops: list[PlanOp] = list(per_extra_point(new_layer, source, up))
+        stages.append((f"upsample {layer_name} {mag_dir_name(target)}", up_ops))
+        counts.append((target, len(up_ops)))
     new = lookup.replace_layer(spec, layer_name, new_layer)
     return make_change(
         spec,

@@ -80,12 +80,16 @@ def add_mag(
         raise MagExistsError(
             f"mag {long_mag_name(mag)} already exists in layer {layer_name!r}"
         )
-    topleft, size = layer_box(layer)
+    topleft, size = spatial_box(layer)
     known = all(s > 0 for s in size)
     data_format: DataFormatName = layer.data_format  # type: ignore[assignment]
     if data_format not in ("zarr3", "zarr", "wkw"):
         raise InvalidArgumentError(
             f"cannot add mags to a layer stored as {layer.data_format!r}"
+        )
+    if layer.additional_axes and data_format == "wkw":
+        raise UnsupportedLayerError(
+            f"layer {layer_name!r} has extra axes; wkw stores (c, x, y, z) only"
         )
     layout = choose_layout(
         data_format=data_format,
@@ -102,12 +106,24 @@ def add_mag(
     layout = msgspec.structs.replace(
         layout, shape=array_shape(topleft, size, mag, layout.shard_shape)
     )
+    axis_order = dict(AXIS_ORDER)
+    if layer.additional_axes:
+        from wkfn.transform import nd_layer
+
+        dims = nd_layer.array_dims(layer)
+        bounds = {a.name: a.bounds for a in layer.additional_axes}
+        layout = msgspec.structs.replace(
+            layout,
+            dims=dims,
+            extra_shape=tuple(bounds[d][1] for d in dims if d in bounds),
+        )
+        axis_order = {d: i for i, d in enumerate(dims) if d not in bounds}
     path = f"./{layer_name}/{mag_dir_name(mag)}"
     mag_spec = MagSpec(
         mag=mag,
         path=path,
         cube_length=layout.shard_shape[0] if data_format == "wkw" else None,
-        axis_order=dict(AXIS_ORDER),
+        axis_order=axis_order,
     )
     new = lookup.replace_layer(spec, layer_name, lookup.with_mag_added(layer, mag_spec))
     op = CreateArray(layer=layer_name, mag=mag_dir_name(mag), path=path, layout=layout)

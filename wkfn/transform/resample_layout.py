@@ -13,7 +13,7 @@ import msgspec
 from wkfn.geometry.grid import ceil_div3, next_pow2
 from wkfn.spec.array import ArrayLayout
 from wkfn.spec.layer import LayerSpec
-from wkfn.transform.layer import layer_box
+from wkfn.transform.layer import spatial_box
 from wkfn.transform.layout import (
     DEFAULT_CHUNK_SHAPE,
     DEFAULT_CHUNKS_PER_SHARD,
@@ -72,7 +72,7 @@ def downsampled_layout(
     shard_shape: Vec3 | None = None,
 ) -> ArrayLayout:
     """Layout of a new mag computed from ``source`` (same format, its chunk shape)."""
-    topleft, size = layer_box(layer)
+    topleft, size = spatial_box(layer)
     chunk = chunk_shape or source.chunk_shape
     layout = choose_layout(
         data_format=source.data_format,

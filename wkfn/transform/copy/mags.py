@@ -7,6 +7,7 @@ as region conversion otherwise.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import msgspec
@@ -14,13 +15,16 @@ import msgspec
 from wkfn.errors import (
     InvalidArgumentError,
     MagExistsError,
+    UnsupportedLayerError,
 )
 from wkfn.plan.ops import (
+    CopyRegion,
     CopyTree,
     CreateArray,
     PlanOp,
 )
 from wkfn.spec import lookup
+from wkfn.spec.array import ArrayLayout, NDSelect
 from wkfn.spec.dataset import DatasetSpec
 from wkfn.spec.layer import LayerSpec, MagSpec
 from wkfn.spec.names import mag_dir_name
@@ -38,7 +42,7 @@ from wkfn.transform.copy.records import (
     target_layout,
 )
 from wkfn.transform.copy.regions import region_ops
-from wkfn.transform.layer import layer_box, layer_dtype
+from wkfn.transform.layer import layer_dtype, spatial_box
 
 
 class Parts:
@@ -79,10 +83,20 @@ def copy_mag_into(
     ``region`` (source mag voxels) keeps its voxel coordinates in the target;
     ``sizing_layer``'s box sizes the new array.
     """
-    topleft, size = layer_box(sizing_layer)
+    topleft, size = spatial_box(sizing_layer)
     layout = target_layout(
         source.layout, options, mag=target_mag, topleft=topleft, size=size
     )
+    axis_order = dict(AXIS_ORDER)
+    if source.layout.dims:
+        if layout.data_format == "wkw":
+            raise UnsupportedLayerError(
+                f"layer {layer_name!r} has extra axes; wkw stores (c, x, y, z) only"
+            )
+        layout = msgspec.structs.replace(
+            layout, dims=source.layout.dims, extra_shape=source.layout.extra_shape
+        )
+        axis_order = {d: i for i, d in enumerate(layout.dims) if d in AXIS_ORDER}
     name = mag_dir_name(target_mag)
     path = f"./{layer_name}/{name}"
     src_desc = f"{source.path} ({describe_layout(source.layout)})"
@@ -94,8 +108,17 @@ def copy_mag_into(
         acc.create.append(
             CreateArray(layer=layer_name, mag=name, path=path, layout=layout)
         )
-        parts = region_ops(
-            layer=layer_name, source=source, target_path=path, target=layout, box=region
+        parts = nd_parts(
+            sizing_layer,
+            source,
+            layout,
+            region_ops(
+                layer=layer_name,
+                source=source,
+                target_path=path,
+                target=layout,
+                box=region,
+            ),
         )
         acc.add_parts(parts)
         n_ops = sum(len(p) for p in parts)
@@ -107,8 +130,40 @@ def copy_mag_into(
         mag=target_mag,
         path=path,
         cube_length=layout.shard_shape[0] if layout.data_format == "wkw" else None,
-        axis_order=dict(AXIS_ORDER),
+        axis_order=axis_order,
     )
+
+
+def nd_parts(
+    layer: LayerSpec,
+    source: SourceMag,
+    target: ArrayLayout,
+    parts: list[list[CopyRegion]],
+) -> list[list[CopyRegion]]:
+    """Region copies repeated for every point of the extra axes of an n-D layer
+    (``layer``'s bounds); unchanged for 3-D arrays."""
+    if not source.layout.dims:
+        return parts
+    names = [d for d in source.layout.dims if d not in AXIS_ORDER]
+    bounds = {a.name: a.bounds for a in layer.additional_axes}
+    if sorted(bounds) != sorted(names):
+        raise UnsupportedLayerError(
+            f"layer {layer.name!r}: the extra axes {sorted(bounds)} do not match the "
+            f"array dimensions {list(source.layout.dims)}"
+        )
+    points = list(itertools.product(*(range(*bounds[n]) for n in names)))
+    out: list[list[CopyRegion]] = []
+    for part in parts:
+        ops: list[CopyRegion] = []
+        for at in points:
+            src = NDSelect(dims=source.layout.dims, at=at)
+            dst = NDSelect(dims=target.dims, at=at)
+            ops.extend(
+                msgspec.structs.replace(op, source_select=src, target_select=dst)
+                for op in part
+            )
+        out.append(ops)
+    return out
 
 
 def add_mag_as_copy(
@@ -148,7 +203,7 @@ def add_mag_as_copy(
     if extend_layer_bounding_box:
         layer = extend_box(layer, region, target_mag)
     sizing = layer
-    if not any(s > 0 for s in layer_box(layer)[1]):
+    if not any(s > 0 for s in spatial_box(layer)[1]):
         sizing = extend_box(layer, region, target_mag)
     acc = Parts()
     mag_spec = copy_mag_into(
@@ -205,7 +260,7 @@ def extend_box(layer: LayerSpec, region: Box, mag: Vec3) -> LayerSpec:
         return layer
     lo = [o * m for o, m in zip(ro, mag)]
     hi = [(o + s) * m for o, s, m in zip(ro, rs, mag)]
-    (to, ts) = layer_box(layer)
+    (to, ts) = spatial_box(layer)
     if all(s > 0 for s in ts):
         lo = [min(a, b) for a, b in zip(lo, to)]
         hi = [max(a, b + s) for a, b, s in zip(hi, to, ts)]

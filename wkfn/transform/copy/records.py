@@ -16,7 +16,7 @@ from wkfn.errors import InvalidArgumentError
 from wkfn.geometry.grid import is_pow2, next_pow2
 from wkfn.spec.array import ArrayLayout, DataFormatName
 from wkfn.spec.layer import LayerSpec
-from wkfn.transform.layer import layer_box
+from wkfn.transform.layer import spatial_box
 from wkfn.transform.layout import array_shape, choose_layout
 
 Vec3 = tuple[int, int, int]
@@ -126,7 +126,7 @@ def same_storage(a: ArrayLayout, b: ArrayLayout) -> bool:
 
 def mag_box(layer: LayerSpec, mag: Vec3) -> Box:
     """The layer box in voxels of ``mag`` (aligned outward), as (offset, size)."""
-    topleft, size = layer_box(layer)
+    topleft, size = spatial_box(layer)
     if any(s <= 0 for s in size):
         return (0, 0, 0), (0, 0, 0)
     lo = tuple(t // m for t, m in zip(topleft, mag))
