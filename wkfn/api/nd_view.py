@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from wkfn.api._location import offset_arg, one_of
-from wkfn.errors import InvalidArgumentError, RankMismatchError
+from wkfn.errors import InvalidArgumentError, RankMismatchError, UnsupportedLayerError
 from wkfn.geometry import BoundingBox, Vec3Int
 from wkfn.geometry.nd_bbox import NDBoundingBox
 from wkfn.geometry.nd_check import extra_axes, extra_points
 from wkfn.plan.ops import PayloadRef
 from wkfn.spec import lookup
+from wkfn.storage import location as location_of
 from wkfn.transform import nd_data, nd_layer
 
 if TYPE_CHECKING:
@@ -166,7 +167,15 @@ def nd_write(
     Raises:
         RankMismatchError: ``data`` does not have one dimension per axis of the
             layer, or its shape is not the box's (before anything is written).
+        UnsupportedLayerError: the mag lives in object storage (n-D arrays are
+            written on local disks only).
     """
+    target = view.session.mag_path(view.layer.name, view.mag)
+    if location_of.is_object_url(target):
+        raise UnsupportedLayerError(
+            f"n-D arrays are written on local disks only, not at "
+            f"{location_of.redact(str(target))} (reading them there works)"
+        )
     data = np.asarray(data)
     axes = view.bounding_box.axes
     if data.ndim != len(axes):

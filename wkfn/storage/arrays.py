@@ -96,7 +96,8 @@ def open_array(
     """Open (or fetch from the per-process cache) the array at ``path``.
 
     ``path`` may be an http(s) URL (read-only, zarr3 and zarr v2 only). ``select``
-    opens an n-D array at one point of its extra axes (local zarr3 / zarr v2 only).
+    opens an n-D array at one point of its extra axes (zarr3 / zarr v2; written
+    on local disks only).
     """
     check_format(data_format)
     if select is not None:
@@ -134,11 +135,9 @@ def _open_nd(
             f"{path}: wkw stores (c, x, y, z) only; n-D layers need zarr3 or zarr"
         )
     if remote.is_url(path) or location.is_object_url(path):
-        raise UnsupportedLayerError(
-            f"n-D arrays are read and written on local disks only, not at "
-            f"{location.redact(str(path))}"
-        )
-    real = (_resolve(path), data_format, select)
+        real = (str(path).rstrip("/"), data_format, select)
+    else:
+        real = (_resolve(path), data_format, select)
     with _cache_lock:
         handle = _nd_cache.get(real)
         if handle is None:
@@ -188,6 +187,9 @@ def forget(path: str | os.PathLike[str]) -> None:
             for rkey in list(_remote_cache):
                 if rkey[0] == root or rkey[0].startswith(root + "/"):
                     del _remote_cache[rkey]
+            for ndkey in list(_nd_cache):
+                if ndkey[0] == root or ndkey[0].startswith(root + "/"):
+                    del _nd_cache[ndkey]
         return
     roots = {os.path.abspath(os.fspath(path)), _resolve(path)}
     with _cache_lock:

@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from wkfn.errors import StorageError
+from wkfn.errors import StorageError, UnsupportedLayerError
 from wkfn.spec.array import NON_EXTRA, ArrayLayout, NDSelect
-from wkfn.storage import shard_locks, tsspec
+from wkfn.storage import location, shard_locks, tsspec
 from wkfn.storage.ts_array import (
     METADATA_FILE,
     TensorStoreArray,
@@ -42,18 +42,49 @@ def read_nd_layout(path: str, data_format: str, dims: tuple[str, ...]) -> ArrayL
     meta_file = os.path.join(path, METADATA_FILE[data_format])
     try:
         with open(meta_file, "rb") as f:
-            meta = json.loads(f.read())
+            raw = f.read()
+    except FileNotFoundError as e:
+        raise StorageError(f"no {data_format} array at {path}") from e
+    except OSError as e:
+        raise StorageError(f"cannot read array metadata {meta_file}: {e}") from e
+    return nd_layout_from_metadata(raw, data_format, dims, meta_file)
+
+
+def nd_layout_from_metadata(
+    raw: bytes, data_format: str, dims: tuple[str, ...], where: str
+) -> ArrayLayout:
+    """The layout described by the metadata document ``raw`` (read from ``where``)."""
+    try:
+        meta = json.loads(raw)
         if data_format == "zarr3":
             return tsspec.layout_from_zarr3(meta, dims)
         return tsspec.layout_from_zarr2(meta, dims)
-    except FileNotFoundError as e:
-        raise StorageError(f"no {data_format} array at {path}") from e
-    except (OSError, ValueError, KeyError, TypeError, IndexError) as e:
-        raise StorageError(f"cannot read array metadata {meta_file}: {e}") from e
+    except (ValueError, KeyError, TypeError, IndexError) as e:
+        raise StorageError(f"cannot read array metadata {where}: {e}") from e
+
+
+def _remote_layout(
+    store: Any, url: str, data_format: str, dims: tuple[str, ...]
+) -> ArrayLayout:
+    """The layout of an n-D array at a URL, its metadata read through the store's
+    own key-value store (so HTTP tokens and S3 credentials apply as for the data)."""
+    name = METADATA_FILE[data_format]
+    where = location.redact(location.join(url, name))
+    try:
+        raw = store.kvstore.read(name).result().value
+    except Exception as e:
+        raise StorageError(f"cannot read array metadata {where}: {e}") from e
+    if not raw:
+        raise StorageError(f"no {data_format} array at {location.redact(url)}")
+    return nd_layout_from_metadata(bytes(raw), data_format, dims, where)
 
 
 class NDSliceArray(TensorStoreArray):
-    """A local zarr3 / zarr v2 n-D array seen at one point of its extra axes."""
+    """A zarr3 / zarr v2 n-D array seen at one point of its extra axes.
+
+    Local arrays are read and written; arrays at http(s) or object-store URLs are
+    read only (resizing an n-D array needs the local metadata lock).
+    """
 
     def __init__(self, path: str, data_format: str, select: NDSelect) -> None:
         self.select = select
@@ -73,7 +104,10 @@ class NDSliceArray(TensorStoreArray):
         hi = store.domain.exclusive_max
         pos = [dims.index(a) for a in "xyz"]
         self._shape: Vec3 = (int(hi[pos[0]]), int(hi[pos[1]]), int(hi[pos[2]]))
-        self._layout = read_nd_layout(self.path, self.data_format, dims)
+        if self.remote or self.object_store:
+            self._layout = _remote_layout(store, self.path, self.data_format, dims)
+        else:
+            self._layout = read_nd_layout(self.path, self.data_format, dims)
         index: list[Any] = []
         kept: list[str] = []
         at = iter(self.select.at)
@@ -149,6 +183,14 @@ class NDSliceArray(TensorStoreArray):
         if not self._outside and hi[0] <= sx and hi[1] <= sy and hi[2] <= sz:
             return
         self.resize(hi)
+
+    def _check_writable(self) -> None:
+        super()._check_writable()
+        if self.object_store:
+            raise UnsupportedLayerError(
+                f"n-D arrays are written on local disks only, not at "
+                f"{location.redact(self.path)} (reading them there works)"
+            )
 
     def resize(self, shape: Vec3) -> None:
         """Grow the array (never shrinks): x, y, z to ``shape`` rounded up to

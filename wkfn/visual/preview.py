@@ -105,8 +105,8 @@ def _mags(layer: Layer) -> list[Mag]:
 
 
 def _spatial_box(layer: Layer) -> tuple[Vec3, Vec3]:
-    box = layer.bounding_box
-    return box.topleft.to_tuple(), box.size.to_tuple()
+    box = layer.bounding_box  # n-D layers: the x, y, z part of their box
+    return box.topleft_xyz.to_tuple(), box.size_xyz.to_tuple()
 
 
 def pick_mag(

@@ -4,8 +4,7 @@ that opens datasets from paths (:mod:`wkfn.visual.preview`).
 
 Layers are duck-typed facade objects (``name``, ``category``, ``spec``, ``session``,
 ``get_mag``); n-D layers (extra axes such as time) need an index for every extra
-axis (``at={"t": 2}``) and are read straight from their tensorstore array, since the
-facade reads ``(c, x, y, z)`` layers only.
+axis (``at={"t": 2}``) and are read through the facade's n-D read at those indices.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from wkfn.errors import InvalidArgumentError, UnsupportedLayerError
+from wkfn.errors import InvalidArgumentError
 from wkfn.geometry import BoundingBox, Mag
 from wkfn.picture.png import encode_png
 from wkfn.picture.render import layer_image, plane
@@ -54,46 +53,22 @@ def check_at(layer: Layer, at: Mapping[str, int] | None) -> dict[str, int]:
 
 
 def _read_nd(layer: Layer, mag: Mag, section: Section, at: dict[str, int]) -> Any:
-    """``(c, x, y, z)`` voxels of a section of an n-D layer at fixed extra indices."""
-    import tensorstore as ts
+    """``(1, x, y, z)`` voxels of a section of an n-D layer at fixed extra indices.
 
-    from wkfn.spec import lookup
-    from wkfn.storage import remote, tsspec
-
-    spec = layer.spec
-    mag_spec = lookup.get_mag(spec, mag.to_tuple())
-    path = layer.session.mag_path(layer.name, mag)
-    if remote.is_url(path):
-        opened = remote.open_spec(str(path), spec.data_format)
-    else:
-        opened = tsspec.open_spec(path, spec.data_format)
-    store = ts.open(opened).result()
-    order = mag_spec.axis_order or spec.bounding_box.axis_order
-    if not order or not all(axis in order for axis in "xyz"):
-        raise UnsupportedLayerError(
-            f"layer {layer.name!r} does not record where x, y, z are in its array"
-        )
-    channel = mag_spec.channel_index
-    if channel is None:
-        channel = spec.bounding_box.channel_index
-    m = mag.to_tuple()
-    index: list[Any] = [slice(None)] * store.rank
-    for i, axis in enumerate("xyz"):
-        start = section.topleft[i] // m[i]
-        stop = (section.topleft[i] + section.size[i]) // m[i]
-        index[order[axis]] = slice(start, stop)
-    for extra in spec.additional_axes:
-        index[extra.index] = at[extra.name]
-    data = np.asarray(store[tuple(index)].read().result())
-    # remaining dims keep their array order: put channel first, then x, y, z
-    kept = sorted(
-        [order["x"], order["y"], order["z"]]
-        + ([channel] if channel is not None else [])
+    Reads through the facade's n-D read (one dimension per box axis), restricted to
+    one index of every extra axis, then drops those axes.
+    """
+    box = layer.bounding_box.with_topleft_xyz(section.topleft).with_size_xyz(
+        section.size
     )
-    positions = [kept.index(order[a]) for a in "xyz"]
-    if channel is None:
-        return np.transpose(data, positions)[None]
-    return np.transpose(data, [kept.index(channel), *positions])
+    for extra in layer.spec.additional_axes:
+        box = box.with_bounds(extra.name, at[extra.name], 1)
+    data = np.asarray(layer.get_mag(mag).read(absolute_bounding_box=box))
+    xyz = [box.axes.index(a) for a in "xyz"]
+    extra_dims = tuple(i for i in range(data.ndim) if i not in xyz)
+    return np.transpose(data, [*extra_dims, *xyz]).reshape(
+        (1, *(data.shape[i] for i in xyz))
+    )
 
 
 def section_plane(
