@@ -35,6 +35,13 @@ from wkfn.api._image_import import (
     typed_failure,
     walk_images,
 )
+from wkfn.api._image_resume import (
+    ImportRecord,
+    call_id,
+    is_finished_import,
+    killed_same_call,
+    without_layers,
+)
 from wkfn.api._parse import parse_voxel_size
 from wkfn.api.enums import DEFAULT_DATA_FORMAT
 from wkfn.errors import (
@@ -46,9 +53,10 @@ from wkfn.errors import (
 )
 from wkfn.execute.image_tasks import combine_stats
 from wkfn.images.readers import check_extension, read_header
+from wkfn.spec.dataset import DatasetSpec
 from wkfn.spec.names import validate_layer_name
 from wkfn.storage.files import delete_path
-from wkfn.storage.leftovers import REPAIR_HINT, dead_journals
+from wkfn.storage.leftovers import REPAIR_HINT, dead_imports, dead_journals
 from wkfn.transform import dataset as ds_transform
 from wkfn.transform.change import Change, make_change
 from wkfn.transform.images import (
@@ -209,25 +217,57 @@ def add_layer_from_images(
         truncate_rgba_to_rgb=truncate_rgba_to_rgb,
         cap=True,
     )
-    plan_jobs(ds.spec, jobs, opts)  # validate every layer before writing
-    for job in jobs:
-        _run_import(ds, job, opts, executor, frames)
+    names = [job.layer.name for job in jobs]
+    root = ds.session.root
+    record = None
+    todo = jobs
+    if len(jobs) > 1 and isinstance(root, Path) and not ds.session.is_recording:
+        # killed between its layers, the same call imports the rest
+        cid = call_id(plan_jobs(without_layers(ds.spec, names), jobs, opts))
+        if killed_same_call(root, cid, names, creates_dataset=False):
+            todo = [job for job in jobs if job.layer.name not in ds.layers]
+        plan_jobs(ds.spec, todo, opts)  # validate every layer before writing
+        record = ImportRecord(root, cid, names, creates=False)
+    else:
+        plan_jobs(ds.spec, jobs, opts)  # validate every layer before writing
+    try:
+        for job in todo:
+            _run_import(ds, job, opts, executor, frames)
+    except BaseException:
+        if record is not None:  # kept if a layer of it is listed: resumable
+            record.close(done=not any(name in ds.layers for name in names))
+        raise
+    if record is not None:
+        record.close(done=True)
     return ds.get_layer(jobs[0].layer.name)
 
 
-def _killed_import(cls: type[Dataset], out: Path, probe: Change) -> Dataset | None:
-    """The dataset at ``out`` if a killed run left it there (a pending journal)
-    and it was created with this call's name and voxel size, else None.
+def _existing_target(
+    cls: type[Dataset],
+    out: Path,
+    created: DatasetSpec,
+    changes: list[Change],
+    names: list[str],
+) -> tuple[Dataset | None, bool]:
+    """What ``from_images`` finds at an existing local ``out``: ``(dataset,
+    False)`` left by a killed run of this call (resume it), ``(dataset, True)``
+    if a finished run of it made the dataset, ``(None, False)`` if no dataset is
+    there (creating it then raises).
 
-    Its layers listed in the properties were imported completely (the properties
-    are each layer's commit point); the killed layer's import resumes from its
-    journal when :func:`_run_import` plans it again against the same spec.
+    Listed layers of a killed run were imported completely (the properties are
+    each layer's commit point); a half-imported layer resumes from its journal
+    when :func:`_run_import` plans it again against the same spec.
+
+    Raises:
+        DatasetExistsError: a dataset of another name or voxel size is there, or
+            a finished one this call would not produce.
+        LeftoverError: a killed import with other arguments left it.
     """
-    if not dead_journals(out):
-        return None
+    if not (out / "datasource-properties.json").exists():
+        return None, False
     ds = cls.open(out)
-    created = probe.spec
-    if ds.spec.id.name != created.id.name or ds.spec.scale != created.scale:
+    killed = bool(dead_imports(out) or dead_journals(out))
+    if killed and (ds.spec.id.name, ds.spec.scale) != (created.id.name, created.scale):
         raise DatasetExistsError(
             f"cannot import into {out}: a killed run left a dataset there with "
             f"another name or voxel size ({ds.spec.id.name!r}, "
@@ -235,7 +275,15 @@ def _killed_import(cls: type[Dataset], out: Path, probe: Change) -> Dataset | No
             f"again with its arguments, or remove it (`{REPAIR_HINT} {out}` "
             "removes only the leftovers)"
         )
-    return ds
+    cid = call_id(changes)
+    if killed_same_call(out, cid, names, creates_dataset=True) or killed:
+        return ds, False
+    if is_finished_import(ds, changes):
+        return ds, True  # a finished script run again
+    raise DatasetExistsError(
+        f"cannot import into {out}: a dataset exists there and differs from what "
+        "this import would produce"
+    )
 
 
 def from_images(
@@ -376,11 +424,16 @@ def from_images(
     probe = ds_transform.create_dataset(
         name=name or locations.name_of(out), voxel_size=factor, unit=unit
     )
-    plan_jobs(probe.spec, jobs, opts)  # every check before anything is written
+    changes = plan_jobs(probe.spec, jobs, opts)  # every check before any write
+    names = [job.layer.name for job in jobs]
     on_store = locations.is_object_root(out)
     existed = locations.is_nonempty_dir(out) if on_store else out.exists()
     # the same call after kill -9 resumes the killed import (no journals on stores)
-    resumed = None if on_store or not existed else _killed_import(cls, out, probe)
+    resumed = None
+    if existed and not on_store:
+        resumed, finished = _existing_target(cls, out, probe.spec, changes, names)
+        if resumed is not None and finished:
+            return resumed
     ds = resumed or cls(
         out,
         voxel_size_with_unit=voxel_size_with_unit,
@@ -388,17 +441,25 @@ def from_images(
         name=name,
         exist_ok=False,
     )
+    # the record of the whole call: a kill between two layers is resumable too
+    record = (
+        None if on_store else ImportRecord(out, call_id(changes), names, creates=True)
+    )
     try:
         for job in jobs:
             if resumed is not None and job.layer.name in ds.layers:
                 continue  # imported by the killed run (its properties list it)
             _run_import(ds, job, opts, executor)
     except BaseException:
+        if record is not None:
+            record.close(done=not existed)  # a new dataset is removed below
         if not existed and on_store:
             delete_path(locations.exec_root(out))
         elif not existed:
             shutil.rmtree(out, ignore_errors=True)
         raise
+    if record is not None:
+        record.close(done=True)
     return ds
 
 
