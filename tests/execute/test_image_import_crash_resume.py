@@ -11,11 +11,13 @@ call after a finished run returns the dataset.
 Kill points are chosen by journal progress (:mod:`wkfn.testing.kill_points`)
 relative to the journal lines of one layer (``L``): inside layer 1, right after
 layer 1 is committed (after line ``L``), before layer 2's first line, inside
-layer 2, before its last line and after it.
+layer 2, before its last line and after it (``WKFN_IMPORT_KILLS=all``: every
+point, before and after each journal line).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import signal
@@ -73,6 +75,17 @@ POINTS: list[tuple[Mode, str, Callable[[int], int]]] = [
     ("before", "2L-1", lambda n: 2 * n - 1),
     ("after", "2L", lambda n: 2 * n),  # all written, journals not removed yet
 ]
+
+
+def kill_points(per_layer: int) -> list[tuple[Mode, str, int]]:
+    """The points of :data:`POINTS`, or with ``WKFN_IMPORT_KILLS=all`` every
+    point of the run (before each of its lines and after each)."""
+    if os.environ.get("WKFN_IMPORT_KILLS") != "all":
+        return [(mode, where, line(per_layer)) for mode, where, line in POINTS]
+    every: list[tuple[Mode, str, int]] = [
+        ("before", str(k), k) for k in range(2 * per_layer)
+    ]
+    return every + [("after", str(k), k) for k in range(1, 2 * per_layer + 1)]
 
 
 def strays(root: Path) -> list[str]:
@@ -164,15 +177,15 @@ def test_kill_multi_layer_import_then_run_again(
     before = [] if new_dataset else ["old"]
 
     counts: dict[str, str] = {}
-    for i, (mode, where, line) in enumerate(POINTS):
-        kill_at = line(per_layer)
+    points = kill_points(per_layer)
+    for i, (mode, where, kill_at) in enumerate(points):
         source = tmp_path / f"run{i}"
         target = tmp_path / f"run{i}_out" / "imported"
         shutil.copytree(inputs["base"], source)
         proc = run(inputs, source, target, op, kill_at, mode)
         assert proc.returncode == -signal.SIGKILL, (mode, kill_at, proc.stderr)
         out = target if new_dataset else source
-        if (mode, where) == ("after", "L"):
+        if (mode, kill_at) == ("after", per_layer):
             # the state of the known gap: layer 1 listed, layer 2 absent
             assert listed_layers(out) == [*before, mine[0]]
         again = run(inputs, source, target, op)  # the same call, run again
@@ -180,14 +193,14 @@ def test_kill_multi_layer_import_then_run_again(
         assert listed_layers(out) == [*before, *mine]
         identical = tree_digest(out) == expected
         leftover = strays(out)
-        counts[f"{mode} {kill_at}"] = (
+        counts[f"{mode} line {kill_at} ({where})"] = (
             f"{'identical' if identical else 'DIFFERENT'}, {len(leftover)} strays"
         )
         assert identical, f"{op}: {mode} {kill_at} differs"
         assert not leftover, (mode, kill_at, leftover)
         shutil.rmtree(source)
         shutil.rmtree(target.parent, ignore_errors=True)
-    print(f"\n{op}: {len(POINTS)} kills ({lines} journal lines, L={per_layer}):")
+    print(f"\n{op}: {len(points)} kills ({lines} journal lines, L={per_layer}):")
     for point, outcome in counts.items():
         print(f"  killed {point}: resumed, {outcome}")
 
