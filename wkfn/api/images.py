@@ -250,9 +250,9 @@ def _existing_target(
     names: list[str],
 ) -> tuple[Dataset | None, bool]:
     """What ``from_images`` finds at an existing local ``out``: ``(dataset,
-    False)`` left by a killed run of this call (resume it), ``(dataset, True)``
-    if a finished run of it made the dataset, ``(None, False)`` if no dataset is
-    there (creating it then raises).
+    False)`` left by a killed run of this call (its record is there: resume it),
+    ``(dataset, True)`` if a finished run of it made the dataset, ``(None,
+    False)`` if no dataset is there (creating it then raises).
 
     Listed layers of a killed run were imported completely (the properties are
     each layer's commit point); a half-imported layer resumes from its journal
@@ -275,14 +275,14 @@ def _existing_target(
             f"again with its arguments, or remove it (`{REPAIR_HINT} {out}` "
             "removes only the leftovers)"
         )
-    cid = call_id(changes)
-    if killed_same_call(out, cid, names, creates_dataset=True) or killed:
+    if killed_same_call(out, call_id(changes), names, creates_dataset=True):
         return ds, False
-    if is_finished_import(ds, changes):
+    if not killed and is_finished_import(ds, changes):
         return ds, True  # a finished script run again
+    leftovers = f" and a killed run left files there (`{REPAIR_HINT} {out}`)"
     raise DatasetExistsError(
-        f"cannot import into {out}: a dataset exists there and differs from what "
-        "this import would produce"
+        f"cannot import into {out}: a dataset exists there{leftovers if killed else ''}"
+        " and it differs from what this import would produce"
     )
 
 
