@@ -221,9 +221,15 @@ def _killed_between_layers(
 def test_from_images_with_other_arguments_over_a_killed_import_refuses(
     inputs: dict[str, Path], tmp_path: Path
 ) -> None:
+    from typer.testing import CliRunner
+
+    from wkfn.cli.main import app
+
     _, target = _killed_between_layers(inputs, tmp_path, "from_images")
     kinds = [x.kind for x in find_leftovers(target)]
-    assert kinds == ["unfinished-dataset"], kinds  # `wkfn check` reports it
+    assert kinds == ["unfinished-dataset"], kinds
+    checked = CliRunner().invoke(app, ["check", str(target)])
+    assert checked.exit_code == 1 and "unfinished-dataset" in checked.output
     with pytest.raises(LeftoverError, match="wkfn check --repair") as info:
         wk.Dataset.from_images(
             inputs["stacks"],
@@ -235,8 +241,9 @@ def test_from_images_with_other_arguments_over_a_killed_import_refuses(
         )
     assert ".wkfn-journal" in str(info.value) and "import" in str(info.value)
     assert listed_layers(target) == ["a"]  # refused before anything was written
-    repair(target)  # the killed import's dataset is removed as a whole
-    assert not target.exists()
+    repaired = CliRunner().invoke(app, ["check", "--repair", str(target)])
+    assert repaired.exit_code == 0, repaired.output
+    assert not target.exists()  # the killed import's dataset, removed as a whole
     ds = wk.Dataset.from_images(
         inputs["stacks"],
         target,
