@@ -161,7 +161,8 @@ def add_layer_from_images(
     ``images`` is a file, a directory (all images below it, natural order), a
     glob string, a list of paths or a ``pims.FramesSequence``. Returns the first
     added layer. See ``Dataset.from_images`` for the conventions; inside
-    ``dry_run()`` only the image headers are read.
+    ``dry_run()`` only the image headers are read. After ``kill -9`` the same call
+    resumes, also between two of its layers (:mod:`wkfn.api._image_resume`).
 
     Raises:
         UnsupportedImageFormatError: nothing readable, unknown extension, a
@@ -169,6 +170,8 @@ def add_layer_from_images(
         CorruptImageError: an image cannot be decoded (names the file).
         UnsupportedImageDataError: mixed shapes/dtypes, channels that fit no
             layer, too many layers, a dtype the category forbids.
+        LeftoverError: a killed import of these layers with other arguments
+            left its record (names it and ``wkfn check --repair``).
     """
 
     ds.session.check_writable()
@@ -320,11 +323,16 @@ def from_images(
     to the input and returning a layer name); the files of a layer are sorted
     with ``z_slices_sort_key`` (natural order by default) and stacked along z.
     All headers are read and every layer is planned before the dataset is
-    created, so bad input leaves nothing behind.
+    created, so bad input leaves nothing behind. After ``kill -9`` the same call
+    resumes; run again after it finished, it returns the dataset it made
+    (:mod:`wkfn.api._image_resume`).
 
     Raises:
         UnsupportedImageFormatError, CorruptImageError,
         UnsupportedImageDataError: see ``add_layer_from_images``.
+        DatasetExistsError: a dataset this call would not produce is there.
+        LeftoverError: a killed import with other arguments left the dataset
+            there (names its record and ``wkfn check --repair``).
     """
     from natsort import natsort_keygen
 
