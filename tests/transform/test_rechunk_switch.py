@@ -8,11 +8,17 @@ import msgspec
 from hypothesis import given
 from hypothesis import strategies as st
 
+from wkfn.errors import InvalidArgumentError
 from wkfn.plan import DeletePath, Plan, Stage, WriteProperties, concat_plans
 from wkfn.spec import lookup
 from wkfn.spec.dataset import DatasetSpec
 from wkfn.transform.copy import RechunkItem, rechunk_mags_switching
-from wkfn.transform.copy.rechunk import SWITCH_SUFFIX, switch_path
+from wkfn.transform.copy.rechunk import (
+    SWITCH_SUFFIX,
+    own_mag,
+    rechunk_mags,
+    switch_path,
+)
 from wkfn.transform.copy.records import SourceMag
 from wkfn.transform.dataset import add_layer, create_dataset
 from wkfn.transform.layer import add_mag, set_bounding_box
@@ -85,3 +91,35 @@ def test_already_matching_layout_plans_nothing() -> None:
     same = msgspec.structs.replace(item, target=item.source.layout)
     change = rechunk_mags_switching(spec, [same])
     assert change.plan.stages == ()
+
+
+paths = st.one_of(
+    st.none(),
+    st.sampled_from(["./color/1", "./color/x/1", "color/1", "./colorful/1"]),
+    st.sampled_from(["../other/color/1", "/abs/color/1", "s3://b/color/1"]),
+)
+
+
+@given(paths)
+def test_own_mag_accepts_only_mags_inside_their_layer(path: str | None) -> None:
+    spec, item = _setup()
+    layer = lookup.get_layer(spec, "color")
+    mag = msgspec.structs.replace(lookup.get_mag(layer, (1, 1, 1)), path=path)
+    spec = lookup.replace_layer(
+        spec, "color", lookup.replace_mag(layer, (1, 1, 1), mag)
+    )
+    inside = path is None or path.startswith("./color/")
+    for plan in (rechunk_mags, own_mag):  # the planner uses the same check
+        try:
+            if plan is own_mag:
+                got_layer, got_mag, got_path = own_mag(spec, "color", (1, 1, 1))
+                assert got_layer == lookup.get_layer(spec, "color")
+                assert got_mag == mag
+                assert got_path == (path or "./color/1")
+            else:
+                rechunk_mags(spec, [item], token="t")
+        except InvalidArgumentError as exc:
+            assert not inside
+            assert repr("color") in str(exc) and (path or "") in str(exc)
+        else:
+            assert inside

@@ -35,6 +35,13 @@ from wkfn.api._image_import import (
     typed_failure,
     walk_images,
 )
+from wkfn.api._image_resume import (
+    ImportRecord,
+    call_id,
+    is_finished_import,
+    killed_same_call,
+    without_layers,
+)
 from wkfn.api._parse import parse_voxel_size
 from wkfn.api.enums import DEFAULT_DATA_FORMAT
 from wkfn.errors import (
@@ -46,9 +53,10 @@ from wkfn.errors import (
 )
 from wkfn.execute.image_tasks import combine_stats
 from wkfn.images.readers import check_extension, read_header
+from wkfn.spec.dataset import DatasetSpec
 from wkfn.spec.names import validate_layer_name
 from wkfn.storage.files import delete_path
-from wkfn.storage.leftovers import REPAIR_HINT, dead_journals
+from wkfn.storage.leftovers import REPAIR_HINT, dead_imports, dead_journals
 from wkfn.transform import dataset as ds_transform
 from wkfn.transform.change import Change, make_change
 from wkfn.transform.images import (
@@ -153,7 +161,8 @@ def add_layer_from_images(
     ``images`` is a file, a directory (all images below it, natural order), a
     glob string, a list of paths or a ``pims.FramesSequence``. Returns the first
     added layer. See ``Dataset.from_images`` for the conventions; inside
-    ``dry_run()`` only the image headers are read.
+    ``dry_run()`` only the image headers are read. After ``kill -9`` the same call
+    resumes, also between two of its layers (:mod:`wkfn.api._image_resume`).
 
     Raises:
         UnsupportedImageFormatError: nothing readable, unknown extension, a
@@ -161,6 +170,8 @@ def add_layer_from_images(
         CorruptImageError: an image cannot be decoded (names the file).
         UnsupportedImageDataError: mixed shapes/dtypes, channels that fit no
             layer, too many layers, a dtype the category forbids.
+        LeftoverError: a killed import of these layers with other arguments
+            left its record (names it and ``wkfn check --repair``).
     """
 
     ds.session.check_writable()
@@ -209,25 +220,57 @@ def add_layer_from_images(
         truncate_rgba_to_rgb=truncate_rgba_to_rgb,
         cap=True,
     )
-    plan_jobs(ds.spec, jobs, opts)  # validate every layer before writing
-    for job in jobs:
-        _run_import(ds, job, opts, executor, frames)
+    names = [job.layer.name for job in jobs]
+    root = ds.session.root
+    record = None
+    todo = jobs
+    if len(jobs) > 1 and isinstance(root, Path) and not ds.session.is_recording:
+        # killed between its layers, the same call imports the rest
+        cid = call_id(plan_jobs(without_layers(ds.spec, names), jobs, opts))
+        if killed_same_call(root, cid, names, creates_dataset=False):
+            todo = [job for job in jobs if job.layer.name not in ds.layers]
+        plan_jobs(ds.spec, todo, opts)  # validate every layer before writing
+        record = ImportRecord(root, cid, names, creates=False)
+    else:
+        plan_jobs(ds.spec, jobs, opts)  # validate every layer before writing
+    try:
+        for job in todo:
+            _run_import(ds, job, opts, executor, frames)
+    except BaseException:
+        if record is not None:  # kept if a layer of it is listed: resumable
+            record.close(done=not any(name in ds.layers for name in names))
+        raise
+    if record is not None:
+        record.close(done=True)
     return ds.get_layer(jobs[0].layer.name)
 
 
-def _killed_import(cls: type[Dataset], out: Path, probe: Change) -> Dataset | None:
-    """The dataset at ``out`` if a killed run left it there (a pending journal)
-    and it was created with this call's name and voxel size, else None.
+def _existing_target(
+    cls: type[Dataset],
+    out: Path,
+    created: DatasetSpec,
+    changes: list[Change],
+    names: list[str],
+) -> tuple[Dataset | None, bool]:
+    """What ``from_images`` finds at an existing local ``out``: ``(dataset,
+    False)`` left by a killed run of this call (its record is there: resume it),
+    ``(dataset, True)`` if a finished run of it made the dataset, ``(None,
+    False)`` if no dataset is there (creating it then raises).
 
-    Its layers listed in the properties were imported completely (the properties
-    are each layer's commit point); the killed layer's import resumes from its
-    journal when :func:`_run_import` plans it again against the same spec.
+    Listed layers of a killed run were imported completely (the properties are
+    each layer's commit point); a half-imported layer resumes from its journal
+    when :func:`_run_import` plans it again against the same spec.
+
+    Raises:
+        DatasetExistsError: a dataset of another name or voxel size is there, or
+            a finished one this call would not produce.
+        LeftoverError: a killed import with other arguments left it.
     """
-    if not dead_journals(out):
-        return None
+    if not (out / "datasource-properties.json").exists():
+        return None, False
     ds = cls.open(out)
-    created = probe.spec
-    if ds.spec.id.name != created.id.name or ds.spec.scale != created.scale:
+    killed = bool(dead_imports(out) or dead_journals(out))
+    if killed and (ds.spec.id.name, ds.spec.scale) != (created.id.name, created.scale):
         raise DatasetExistsError(
             f"cannot import into {out}: a killed run left a dataset there with "
             f"another name or voxel size ({ds.spec.id.name!r}, "
@@ -235,7 +278,15 @@ def _killed_import(cls: type[Dataset], out: Path, probe: Change) -> Dataset | No
             f"again with its arguments, or remove it (`{REPAIR_HINT} {out}` "
             "removes only the leftovers)"
         )
-    return ds
+    if killed_same_call(out, call_id(changes), names, creates_dataset=True):
+        return ds, False
+    if not killed and is_finished_import(ds, changes):
+        return ds, True  # a finished script run again
+    leftovers = f" and a killed run left files there (`{REPAIR_HINT} {out}`)"
+    raise DatasetExistsError(
+        f"cannot import into {out}: a dataset exists there{leftovers if killed else ''}"
+        " and it differs from what this import would produce"
+    )
 
 
 def from_images(
@@ -272,11 +323,16 @@ def from_images(
     to the input and returning a layer name); the files of a layer are sorted
     with ``z_slices_sort_key`` (natural order by default) and stacked along z.
     All headers are read and every layer is planned before the dataset is
-    created, so bad input leaves nothing behind.
+    created, so bad input leaves nothing behind. After ``kill -9`` the same call
+    resumes; run again after it finished, it returns the dataset it made
+    (:mod:`wkfn.api._image_resume`).
 
     Raises:
         UnsupportedImageFormatError, CorruptImageError,
         UnsupportedImageDataError: see ``add_layer_from_images``.
+        DatasetExistsError: a dataset this call would not produce is there.
+        LeftoverError: a killed import with other arguments left the dataset
+            there (names its record and ``wkfn check --repair``).
     """
     from natsort import natsort_keygen
 
@@ -376,11 +432,16 @@ def from_images(
     probe = ds_transform.create_dataset(
         name=name or locations.name_of(out), voxel_size=factor, unit=unit
     )
-    plan_jobs(probe.spec, jobs, opts)  # every check before anything is written
+    changes = plan_jobs(probe.spec, jobs, opts)  # every check before any write
+    names = [job.layer.name for job in jobs]
     on_store = locations.is_object_root(out)
     existed = locations.is_nonempty_dir(out) if on_store else out.exists()
     # the same call after kill -9 resumes the killed import (no journals on stores)
-    resumed = None if on_store or not existed else _killed_import(cls, out, probe)
+    resumed = None
+    if existed and not on_store:
+        resumed, finished = _existing_target(cls, out, probe.spec, changes, names)
+        if resumed is not None and finished:
+            return resumed
     ds = resumed or cls(
         out,
         voxel_size_with_unit=voxel_size_with_unit,
@@ -388,17 +449,25 @@ def from_images(
         name=name,
         exist_ok=False,
     )
+    # the record of the whole call: a kill between two layers is resumable too
+    record = (
+        None if on_store else ImportRecord(out, call_id(changes), names, creates=True)
+    )
     try:
         for job in jobs:
             if resumed is not None and job.layer.name in ds.layers:
                 continue  # imported by the killed run (its properties list it)
             _run_import(ds, job, opts, executor)
     except BaseException:
+        if record is not None:
+            record.close(done=not existed)  # a new dataset is removed below
         if not existed and on_store:
             delete_path(locations.exec_root(out))
         elif not existed:
             shutil.rmtree(out, ignore_errors=True)
         raise
+    if record is not None:
+        record.close(done=True)
     return ds
 
 

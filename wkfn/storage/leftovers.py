@@ -11,7 +11,11 @@ may leave, none of which the properties list:
   tensorstore's ``*.__lock`` files, atomic-write ``.*.tmp`` files, ``*_tmp``,
   half-copied trees (``.<name>.copy-*``) and swapped-out data (``.<name>.old-*``).
 * ``unfinished-dataset``: a directory with a journal but no properties: the target
-  of a copy that was killed; the same ``copy_dataset`` call resumes it.
+  of a copy that was killed; the same ``copy_dataset`` call resumes it. Also a
+  dataset whose ``Dataset.from_images`` was killed before its last layer (its
+  record ``.wkfn-journal/<id>.import.json``, see :mod:`wkfn.api._image_resume`).
+* a ``journal`` of kind import record: an ``add_layer_from_images`` of several
+  layers killed before its last one; the same call imports the rest.
 
 :func:`find_leftovers` lists them (``wkfn check``); :func:`repair` removes them
 (``wkfn check --repair``). Runs still in progress hold a lock on their sidecar and
@@ -33,6 +37,7 @@ from wkfn.storage.files import delete_path
 
 JOURNAL_DIR = ".wkfn-journal"
 SIDECAR_SUFFIX = ".plan.json"
+IMPORT_SUFFIX = ".import.json"
 PROPERTIES = "datasource-properties.json"
 REPAIR_HINT = "wkfn check --repair"
 
@@ -92,6 +97,25 @@ def dead_journals(root: str | os.PathLike[str]) -> list[Path]:
     return out
 
 
+def dead_imports(root: str | os.PathLike[str]) -> list[Path]:
+    """Records of image imports of several layers that are not running now
+    (killed before their last layer; see :mod:`wkfn.api._image_resume`)."""
+    folder = Path(root) / JOURNAL_DIR
+    if not folder.is_dir():
+        return []
+    return [p for p in sorted(folder.glob("*" + IMPORT_SUFFIX)) if not is_running(p)]
+
+
+def read_import(record: Path) -> tuple[list[str], bool]:
+    """(layers the killed import creates, whether it creates the dataset) of an
+    import record; a torn record counts as creating nothing."""
+    try:
+        data = json.loads(record.read_text(encoding="utf-8"))
+        return [str(x) for x in data["layers"]], bool(data["creates_dataset"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return [], False
+
+
 def is_array_dir(path: str) -> bool:
     """True for a directory holding an array's metadata (not a zarr group)."""
     if any(os.path.exists(os.path.join(path, name)) for name in _ARRAY_FILES):
@@ -146,7 +170,18 @@ def find_leftovers(root: str | os.PathLike[str]) -> list[Leftover]:
         return []
     out: list[Leftover] = []
     journals = dead_journals(base)
+    imports = dead_imports(base)
     listed = _listed_paths(base)
+    if any(read_import(record)[1] for record in imports):
+        out.append(
+            Leftover(
+                kind="unfinished-dataset",
+                path=".",
+                note="Dataset.from_images creating this dataset was killed before "
+                "its last layer; run the same call again to finish it",
+            )
+        )
+        return out
     if listed is None and journals:
         out.append(
             Leftover(
@@ -165,6 +200,16 @@ def find_leftovers(root: str | os.PathLike[str]) -> list[Leftover]:
                 kind="journal",
                 path=str(journal.relative_to(base)),
                 note=f"{what} was killed here; run it again to resume it",
+            )
+        )
+    for record in imports:
+        layers = ", ".join(read_import(record)[0])
+        out.append(
+            Leftover(
+                kind="journal",
+                path=str(record.relative_to(base)),
+                note=f"an image import (layers {layers}) was killed before its "
+                "last layer; run it again to import the rest",
             )
         )
     for dirpath, dirs, files in os.walk(base):
@@ -283,11 +328,14 @@ def remove_stale_siblings(path: str | os.PathLike[str]) -> int:
 
 
 __all__ = [
+    "IMPORT_SUFFIX",
     "REPAIR_HINT",
     "Leftover",
+    "dead_imports",
     "dead_journals",
     "find_leftovers",
     "is_array_dir",
+    "read_import",
     "remove_stale_siblings",
     "remove_temp_below",
     "repair",

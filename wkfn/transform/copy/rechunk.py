@@ -23,6 +23,7 @@ from wkfn.plan.plan import Stage
 from wkfn.spec import lookup
 from wkfn.spec.array import ArrayLayout
 from wkfn.spec.dataset import DatasetSpec
+from wkfn.spec.layer import LayerSpec, MagSpec
 from wkfn.spec.names import mag_dir_name
 from wkfn.transform.change import Change, make_change
 from wkfn.transform.copy.mags import Parts
@@ -79,6 +80,29 @@ def rechunk_layout(
     return msgspec.structs.replace(layout, shape=(shape[0], shape[1], shape[2]))
 
 
+def own_mag(
+    spec: DatasetSpec, layer_name: str, mag: Vec3
+) -> tuple[LayerSpec, MagSpec, str]:
+    """(layer spec, mag spec, mag path) of a mag that lies inside its layer's
+    directory (``./<layer>/...``), the only mags a rewrite may replace: a mag
+    referenced from elsewhere (another dataset, a bucket) is not this dataset's
+    to rewrite.
+
+    Raises:
+        InvalidArgumentError: the mag is stored outside its layer directory.
+        LayerNotFoundError, MagNotFoundError: see :mod:`wkfn.spec.lookup`.
+    """
+    layer = lookup.get_layer(spec, layer_name)
+    mag_spec = lookup.get_mag(layer, mag)
+    path = lookup.resolve_mag_path(layer_name, mag_spec)
+    if not path.startswith(f"./{layer_name}/"):
+        raise InvalidArgumentError(
+            f"mag {path} of layer {layer_name!r} is not stored in this dataset; "
+            "copy it first (add_mag_as_copy) to change its storage"
+        )
+    return layer, mag_spec, path
+
+
 def rechunk_mags(
     spec: DatasetSpec, items: Sequence[RechunkItem], *, token: str
 ) -> Change:
@@ -96,14 +120,7 @@ def rechunk_mags(
     for item in items:
         if same_storage(item.source.layout, item.target):
             continue
-        layer = lookup.get_layer(new, item.layer)
-        mag_spec = lookup.get_mag(layer, item.source.mag)
-        path = lookup.resolve_mag_path(item.layer, mag_spec)
-        if not path.startswith(f"./{item.layer}/"):
-            raise InvalidArgumentError(
-                f"mag {path} of layer {item.layer!r} is not stored in this dataset; "
-                "copy it first (add_mag_as_copy) to change its storage"
-            )
+        layer, mag_spec, path = own_mag(new, item.layer, item.source.mag)
         name = mag_dir_name(item.source.mag)
         tmp = f"./{item.layer}/.rechunk-{token}-{name}"
         acc.create.append(
@@ -174,14 +191,7 @@ def rechunk_mags_switching(spec: DatasetSpec, items: Sequence[RechunkItem]) -> C
     for item in items:
         if same_storage(item.source.layout, item.target):
             continue
-        layer = lookup.get_layer(new, item.layer)
-        mag_spec = lookup.get_mag(layer, item.source.mag)
-        path = lookup.resolve_mag_path(item.layer, mag_spec)
-        if not path.startswith(f"./{item.layer}/"):
-            raise InvalidArgumentError(
-                f"mag {path} of layer {item.layer!r} is not stored in this dataset; "
-                "copy it first (add_mag_as_copy) to change its storage"
-            )
+        layer, mag_spec, path = own_mag(new, item.layer, item.source.mag)
         name = mag_dir_name(item.source.mag)
         target = switch_path(item.layer, name, path)
         clear.append(DeletePath(path=target, what="mag"))
