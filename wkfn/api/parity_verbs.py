@@ -29,6 +29,7 @@ from wkfn.errors import (
     UnsupportedLayerError,
 )
 from wkfn.geometry import BoundingBox, Mag, Vec3Int
+from wkfn.storage.location import is_url
 from wkfn.transform import merge as merge_transform
 
 if TYPE_CHECKING:
@@ -161,7 +162,7 @@ def merge_with_view(
         target, source, mag_view.mag.to_tuple(), other.mag.to_tuple()
     )
     source_path = other.session.mag_path(other.layer.name, other.mag)
-    if "://" not in source_path:
+    if not is_url(source_path):
         source_path = os.path.abspath(source_path)
     from wkfn.storage.arrays import shard_boxes_on_disk
 

@@ -400,10 +400,11 @@ class MagView(View):
         """Path of the mag array (a ``UrlPath`` for datasets read over HTTP)."""
         from pathlib import Path
 
+        from wkfn.storage import location as where
         from wkfn.storage.remote import UrlPath, is_url
 
         location = self.session.mag_path(self._layer.name, self._mag)
-        if "://" in location and not is_url(location):
+        if where.is_url(location) and not is_url(location):
             from wkfn.storage.store_access import to_upath
 
             return to_upath(location)  # s3:// or gs://: a UPath, as the reference

@@ -24,6 +24,7 @@ import numpy as np
 from wkfn.errors import StorageError
 from wkfn.execute.paths import resolve_path
 from wkfn.plan.ops import CopyRegion, CopyTree, LinkPath, ReplacePath
+from wkfn.storage.location import is_url
 
 
 def run_copy_region(root: str, op: CopyRegion) -> int:
@@ -60,7 +61,7 @@ def run_copy_tree(root: str, op: CopyTree) -> None:
     """
     source = resolve_path(root, op.source)
     target = resolve_path(root, op.target)
-    if "://" in source or "://" in target:
+    if is_url(source) or is_url(target):
         from wkfn.execute.object_copy import copy_tree_across
 
         copy_tree_across(source, target)
@@ -145,7 +146,7 @@ def run_replace_path(root: str, op: ReplacePath) -> None:
 
     source = resolve_path(root, op.source)
     target = resolve_path(root, op.target)
-    if "://" in source or "://" in target:
+    if is_url(source) or is_url(target):
         from wkfn.execute.object_copy import replace_on_store
 
         replace_on_store(source, target)

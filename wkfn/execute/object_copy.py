@@ -29,7 +29,7 @@ def _has_file(path: str, name: str) -> bool:
         from wkfn.storage import objects
 
         return objects.is_file(location.join(path, name))
-    if "://" in path:  # http: only arrays are reachable
+    if location.is_url(path):  # http: only arrays are reachable
         return name != "header.wkw"
     return os.path.isfile(os.path.join(path, name))
 

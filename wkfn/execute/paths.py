@@ -16,7 +16,7 @@ def resolve_path(root: str | os.PathLike[str], path: str) -> str:
 
     A root may be a URL (``s3://bucket/ds``): relative paths then resolve to URLs.
     """
-    if "://" in path:
+    if location.is_url(path):
         return path
     if os.path.isabs(path):
         return path  # a local file outside the dataset (a copy's source)

@@ -69,6 +69,7 @@ from wkfn.storage.leftovers import (
     remove_stale_siblings,
     remove_temp_below,
 )
+from wkfn.storage.location import is_url
 
 #: Ops that are idempotent, cheap and leave nothing behind: plans made only of
 #: these (plain writes, resizes, metadata, deletions) are not journaled, so many
@@ -106,7 +107,7 @@ def written_paths(plan: Plan) -> set[str]:
             names.append("source")
         for name in names:
             value = getattr(op, name, None)
-            if isinstance(value, str) and "://" not in value:
+            if isinstance(value, str) and not is_url(value):
                 out.add(os.path.normpath(value))
     return out
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from wkfn.errors import StorageError
 from wkfn.plan.ops import CreateArray, WriteProperties
 from wkfn.plan.plan import Plan
-from wkfn.storage.location import is_object_url, redact
+from wkfn.storage.location import is_object_url, is_url, redact
 
 
 def check_plan_for_store(plan: Plan, root: str) -> None:
@@ -35,7 +35,7 @@ def check_plan_for_store(plan: Plan, root: str) -> None:
                 if layer.get("dataFormat") != "wkw":
                     continue
                 mags = layer.get("mags") or layer.get("wkwResolutions") or []
-                if all("://" in str(m.get("path", "")) for m in mags) and mags:
+                if all(is_url(m.get("path", "")) for m in mags) and mags:
                     continue  # only references to wkw elsewhere (not in the bucket)
                 raise StorageError(
                     f"cannot add the wkw layer {layer.get('name')!r} to "

@@ -47,10 +47,10 @@ def submit(
     """``pool.submit(fn, *args)``; on a real pool with the registered credentials
     (storage options for a URL root, http tokens for any root)."""
     if not isinstance(pool, InlineExecutor):
-        from wkfn.storage.location import options_snapshot
+        from wkfn.storage.location import is_url, options_snapshot
         from wkfn.storage.remote import credentials_snapshot
 
-        options = options_snapshot() if "://" in root else {}
+        options = options_snapshot() if is_url(root) else {}
         tokens = credentials_snapshot()
         if tokens["user"] or tokens["sharing"]:
             return pool.submit(run_with_credentials, options, tokens, fn, *args)

@@ -47,6 +47,7 @@ from wkfn.remote.client import (
 )
 from wkfn.remote.context import Context, current
 from wkfn.remote.resolve import Resolved
+from wkfn.storage.location import is_url
 
 CHUNK_SIZE = 32 * 1024 * 1024
 """Bytes per chunk request (the reference uses 100 MiB; smaller resumes finer)."""
@@ -205,7 +206,7 @@ def plan_upload(
             path = lookup.resolve_mag_path(layer.name, mag)
             inside = path.removeprefix("./")
             if (
-                "://" in path
+                is_url(path)
                 or path.startswith("/")
                 or not inside.startswith(f"{layer.name}/")
             ):

@@ -34,6 +34,7 @@ from typing import Literal
 import msgspec
 
 from wkfn.storage.files import delete_path
+from wkfn.storage.location import is_url
 
 JOURNAL_DIR = ".wkfn-journal"
 SIDECAR_SUFFIX = ".plan.json"
@@ -146,7 +147,7 @@ def _listed_paths(root: Path) -> set[str] | None:
                 vec = value if isinstance(value, list) else [value] * 3
                 path = _mag_dir(vec)
                 path = f"./{name}/{path}"
-            if "://" in str(path):
+            if is_url(path):
                 continue
             out.add(os.path.normpath(os.path.join(root, str(path))))
         if layer.get("wkwResolutions"):

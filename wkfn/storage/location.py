@@ -38,6 +38,7 @@ from pathlib import PurePath
 from typing import Any
 
 from wkfn.errors import DatasetNotFoundError, InvalidArgumentError, StorageError
+from wkfn.spec.urls import SCHEME_RE, has_url_scheme
 
 JsonDict = dict[str, Any]
 
@@ -60,7 +61,6 @@ SECRET_QUERY = (
     "AWSAccessKeyId",
     "access_token",
 )
-_SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
 # --------------------------------------------------------------------------- errors
@@ -208,11 +208,18 @@ def scheme_of(value: object) -> str:
         return "gs" if proto == "gcs" else proto
     if isinstance(value, PurePath | bytes) or value is None:
         return "file"
-    match = _SCHEME_RE.match(str(value))
+    match = SCHEME_RE.match(str(value))
     if match is None:
         return "file"
     scheme = match.group(1).lower()
     return "gs" if scheme == "gcs" else scheme
+
+
+def is_url(value: object) -> bool:
+    """True for any URL (``scheme://...``: s3, gs, http(s), ...), False for a local
+    path. The one test the shell uses to tell the two apart; the pure core asks
+    the same function (:func:`wkfn.spec.urls.has_url_scheme`)."""
+    return has_url_scheme(value)
 
 
 def is_object_url(value: object) -> bool:
@@ -355,7 +362,7 @@ def join(root: str, *parts: str) -> str:
     """
     out = root.rstrip("/")
     for part in parts:
-        if _SCHEME_RE.match(part):
+        if has_url_scheme(part):
             out = part.rstrip("/")
             continue
         split = urllib.parse.urlsplit(out)
@@ -451,6 +458,7 @@ __all__ = [
     "is_endpoint_host",
     "is_object_url",
     "is_remote",
+    "is_url",
     "join",
     "object_path",
     "options_for",

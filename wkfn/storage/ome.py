@@ -234,7 +234,7 @@ def _layer_mags(
             mag_dir = os.path.join(layer_dir, rel)
         else:
             path = str(path)
-            if "://" in path:
+            if location.is_url(path):
                 return None
             mag_dir = os.path.realpath(os.path.join(root, path))
         rel = os.path.relpath(mag_dir, layer_dir)

@@ -26,6 +26,7 @@ import json
 import os
 
 from wkfn.errors import UnsafePathError
+from wkfn.storage.location import is_url
 
 _ATTACHMENT_FILE_SUFFIXES = (".hdf5", ".h5", ".json")
 
@@ -66,7 +67,7 @@ def check_mag_path(root: str, stored: str, resolved: str, data_format: str) -> s
         resolved: ``stored`` resolved against ``root``.
         data_format: the layer's data format (``zarr3``, ``zarr``, ``wkw``).
     """
-    if "://" in stored or _inside(root, resolved):
+    if is_url(stored) or _inside(root, resolved):
         return resolved
     if _is_array_dir(resolved, data_format):
         return resolved
@@ -79,7 +80,7 @@ def check_mag_path(root: str, stored: str, resolved: str, data_format: str) -> s
 
 def check_attachment_path(root: str, stored: str, resolved: str) -> str:
     """Return ``resolved`` if the policy allows an attachment there, else raise."""
-    if "://" in stored or _inside(root, resolved):
+    if is_url(stored) or _inside(root, resolved):
         return resolved
     if os.path.isfile(os.path.join(resolved, "zarr.json")):
         return resolved

@@ -44,7 +44,7 @@ from pathlib import PurePath
 from typing import Any
 
 from wkfn.errors import DatasetNotFoundError, StorageError
-from wkfn.storage import tsspec
+from wkfn.storage import location, tsspec
 from wkfn.storage.http_auth import (
     AUTH_HEADER,
     TOKEN_ENV,
@@ -227,7 +227,7 @@ def join(root: UrlPath, path: str) -> str:
     """
     if is_url(path):
         return path
-    if "://" in path:
+    if location.is_url(path):
         raise StorageError(
             f"cannot read {path!r} of the remote dataset {redact(root.url)}: "
             "only http(s) URLs and paths relative to the dataset are supported"

@@ -48,6 +48,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from wkfn.errors import InvalidArgumentError, StorageError
+from wkfn.storage.location import is_url
 
 Vec3 = tuple[int, int, int]
 
@@ -179,7 +180,7 @@ def hold(
     Does nothing unless :func:`locking_mode` is ``"shard"``, and nothing for arrays
     on object storage (``s3://``, ``gs://``), which offers no locks.
     """
-    if locking_mode() != "shard" or not _HAVE_FCNTL or "://" in array_path:
+    if locking_mode() != "shard" or not _HAVE_FCNTL or is_url(array_path):
         # object stores have no locks to take: writers of one shard there must be
         # kept apart by the plan (the executor gives each task whole shards)
         yield

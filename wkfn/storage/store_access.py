@@ -158,6 +158,20 @@ def _fs_options(url: str) -> JsonDict:
     return opts
 
 
+def _emulator_gcs_filesystem(opts: JsonDict) -> Any:
+    """gcsfs's JSON-API filesystem, for a GCS emulator (``STORAGE_EMULATOR_HOST``).
+
+    fsspec's ``gcs`` protocol gives gcsfs's default class, which first asks the
+    gRPC Storage Control API for each bucket's layout (zonal / hierarchical
+    namespace). An emulator serves only the JSON API, so that question fails
+    after a 60 s timeout on every call, uncached. The base class asks nothing of
+    the kind; the emulator's buckets are plain (flat-namespace) buckets anyway.
+    """
+    from gcsfs.core import GCSFileSystem
+
+    return GCSFileSystem(skip_instance_cache=True, **opts)
+
+
 def filesystem(url: str) -> Any:
     """The fsspec filesystem for an object-store URL (cached per bucket/options).
 
@@ -175,12 +189,16 @@ def filesystem(url: str) -> Any:
     try:
         import fsspec  # type: ignore[import-untyped]
 
-        protocol = "gcs" if loc.scheme == "gs" else loc.scheme
-        fs = fsspec.filesystem(protocol, skip_instance_cache=True, **opts)
+        if loc.scheme == "gs" and os.environ.get("STORAGE_EMULATOR_HOST"):
+            fs = _emulator_gcs_filesystem(opts)
+        else:
+            protocol = "gcs" if loc.scheme == "gs" else loc.scheme
+            fs = fsspec.filesystem(protocol, skip_instance_cache=True, **opts)
     except ImportError as e:
-        package = "s3fs" if loc.scheme == "s3" else "gcsfs"
+        package, extra = ("s3fs", "s3") if loc.scheme == "s3" else ("gcsfs", "gcs")
         raise StorageError(
-            f"cannot reach {loc.display}: install {package} (pip install 'wkfn[s3]')"
+            f"cannot reach {loc.display}: install {package} "
+            f"(pip install 'wkfn[{extra}]')"
         ) from e
     with _fs_lock:
         _fs_cache[cache_key] = fs

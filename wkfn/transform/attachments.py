@@ -31,6 +31,7 @@ from wkfn.spec import lookup
 from wkfn.spec.dataset import DatasetSpec
 from wkfn.spec.layer import AttachmentSpec, AttachmentsSpec, LayerSpec
 from wkfn.spec.names import LAYER_NAME_RE
+from wkfn.spec.urls import has_url_scheme
 from wkfn.transform.change import Change, make_change
 
 __all__ = [
@@ -159,7 +160,7 @@ def stored_path(absolute: str, dataset_root: str | None) -> str:
         >>> stored_path("/elsewhere/m", "/data/ds")
         '/elsewhere/m'
     """
-    if "://" in absolute:
+    if has_url_scheme(absolute):
         return absolute
     if not posixpath.isabs(absolute):
         raise InvalidArgumentError(f"expected an absolute path, got {absolute!r}")
@@ -243,7 +244,7 @@ def _checked(kind: AttachmentKind, attachment: AttachmentSpec) -> None:
     validate_attachment_name(attachment.name)
     validate_data_format(kind, attachment.data_format)
     path = attachment.path
-    if "://" not in path and not posixpath.isabs(path):
+    if not has_url_scheme(path) and not posixpath.isabs(path):
         if not path.startswith("./"):
             raise InvalidArgumentError(
                 f"attachment path {path!r} must be absolute, a URL or './…'"
@@ -314,7 +315,7 @@ def add_attachment_as_copy(
         AttachmentExistsError: the name is taken in a list kind.
         InvalidArgumentError: bad name or format, or ``source`` is not absolute.
     """
-    if "://" in source or not posixpath.isabs(source):
+    if has_url_scheme(source) or not posixpath.isabs(source):
         raise InvalidArgumentError(
             f"attachment copies need an absolute local source path, got {source!r}"
         )

@@ -27,6 +27,7 @@ from wkfn.spec.dataset import DatasetSpec
 from wkfn.spec.dtypes import element_class_of
 from wkfn.spec.layer import AttachmentSpec, AttachmentsSpec, LayerSpec, MagSpec
 from wkfn.spec.names import mag_dir_name, validate_layer_name
+from wkfn.spec.urls import has_url_scheme
 from wkfn.transform.attachments import AttachmentKind, copy_target
 from wkfn.transform.change import Change, make_change
 from wkfn.transform.copy.mags import Parts, copy_mag_into
@@ -67,9 +68,9 @@ def _map_attachments(
     prefix = source.path.rstrip("/") + "/"
 
     def one(kind: AttachmentKind, a: AttachmentSpec) -> AttachmentSpec:
-        if "://" in a.path:
+        if has_url_scheme(a.path):
             return a
-        if "://" in source.root:  # a dataset read over HTTP: reference the URL
+        if has_url_scheme(source.root):  # a dataset read over HTTP: reference the URL
             url = source.root.rstrip("/") + "/" + a.path.removeprefix("./")
             return (
                 a if posixpath.isabs(a.path) else msgspec.structs.replace(a, path=url)

@@ -28,6 +28,7 @@ from wkfn.spec.array import ArrayLayout, NDSelect
 from wkfn.spec.dataset import DatasetSpec
 from wkfn.spec.layer import LayerSpec, MagSpec
 from wkfn.spec.names import mag_dir_name
+from wkfn.spec.urls import has_url_scheme
 from wkfn.transform.change import Change, make_change
 from wkfn.transform.copy.records import (
     AXIS_ORDER,
@@ -101,7 +102,7 @@ def copy_mag_into(
     path = f"./{layer_name}/{name}"
     src_desc = f"{source.path} ({describe_layout(source.layout)})"
     # files are copied as they are only from a local source (no listing over HTTP)
-    if same_storage(source.layout, layout) and "://" not in source.path:
+    if same_storage(source.layout, layout) and not has_url_scheme(source.path):
         acc.create.append(CopyTree(source=source.path, target=path))
         acc.summary.append(f"{layer_name}/{name}: {src_desc} -> {path} (file copy)")
     else:
