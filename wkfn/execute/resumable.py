@@ -331,12 +331,6 @@ def killed_target(root: str | os.PathLike[str]) -> bool:
     )
 
 
-def is_finished(root: str | os.PathLike[str], plan: Plan) -> bool:
-    """True if the dataset at ``root`` is in ``plan``'s target state and no killed
-    run is pending there (the properties are written last, so the data is there)."""
-    return current_fingerprint(root) == plan.target and clean_finished(root)
-
-
 def _unlisted(root: Path, target: str) -> bool:
     return any(
         x.kind in ("orphan-array", "temp")
