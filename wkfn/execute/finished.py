@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TypeGuard
 
 import msgspec
+from msgspec import to_builtins
 
 from wkfn.errors import WkfnError
 from wkfn.execute.apply import current_fingerprint
 from wkfn.execute.paths import resolve_path
-from wkfn.execute.resumable import clean_finished
 from wkfn.plan.ops import CopyTree, CreateArray, MovePath, ReplacePath
 from wkfn.plan.plan import Plan
 from wkfn.spec.array import ArrayLayout
@@ -47,17 +48,60 @@ _COMPARED = (
 )
 
 
-def _fact(name: str, found: object, wanted: object) -> str:
-    return f"{name} {found} on disk, {wanted} requested"
+def _fact(name: str, found: object, wanted: object, there: str = "on disk") -> str:
+    return f"{name} {found} {there}, {wanted} requested"
 
 
-def compare_layouts(where: str, found: ArrayLayout, wanted: ArrayLayout) -> list[str]:
-    """``<where>: <fact> <found> on disk, <wanted> requested`` per differing fact."""
+def compare_layouts(
+    where: str, found: ArrayLayout, wanted: ArrayLayout, there: str = "on disk"
+) -> list[str]:
+    """``<where>: <fact> <found> <there>, <wanted> requested`` per differing fact."""
     return [
-        f"{where}: {_fact(name, getattr(found, name), getattr(wanted, name))}"
+        f"{where}: {_fact(name, getattr(found, name), getattr(wanted, name), there)}"
         for name in _COMPARED
         if getattr(found, name) != getattr(wanted, name)
     ]
+
+
+def _grouped(lines: list[str]) -> list[str]:
+    """``<where>: <what>`` lines as ``<what>: <where>, <where>...`` (one per what)."""
+    grouped: dict[str, list[str]] = {}
+    for line in lines:
+        where, what = line.split(": ", 1)
+        grouped.setdefault(what, []).append(where)
+    return [f"{what}: {', '.join(wheres)}" for what, wheres in grouped.items()]
+
+
+def plan_differences(killed: Plan, plan: Plan) -> list[str]:
+    """How the arrays a killed run was creating differ from those ``plan``
+    creates at the same paths (``chunk_shape (32, 32, 32) in the killed run,
+    (16, 16, 16) requested: color/1``), and paths only one of them creates."""
+    theirs = {_where(op.path): op.layout for op in killed.ops if _is_create(op)}
+    mine = {_where(op.path): op.layout for op in plan.ops if _is_create(op)}
+    copied_by_them, copied_by_me = _file_copies(killed), _file_copies(plan)
+    lines: list[str] = []
+    for path, layout in mine.items():
+        if path in theirs:
+            there = "in the killed run"
+            lines.extend(compare_layouts(path, theirs[path], layout, there))
+        elif path in copied_by_them:
+            lines.append(
+                f"{path}: re-encoded by this call, file-copied by the killed run"
+            )
+    lines.extend(
+        f"{path}: re-encoded by the killed run, file-copied by this call"
+        for path in theirs
+        if path not in mine and path in copied_by_me
+    )
+    return _grouped(lines)
+
+
+def _file_copies(plan: Plan) -> set[str]:
+    return {_where(op.target) for op in plan.ops if isinstance(op, CopyTree)}
+
+
+def _is_create(op: object) -> TypeGuard[CreateArray]:
+    return isinstance(op, CreateArray)
 
 
 def layout_differences(root: str | os.PathLike[str], plan: Plan) -> list[str]:
@@ -77,11 +121,7 @@ def layout_differences(root: str | os.PathLike[str], plan: Plan) -> list[str]:
             lines.extend(_created(Path(root), msgspec.structs.replace(op, path=final)))
         elif isinstance(op, CopyTree) and "://" not in op.source:
             lines.extend(_copied(Path(root), op))
-    grouped: dict[str, list[str]] = {}
-    for line in lines:
-        where, what = line.split(": ", 1)
-        grouped.setdefault(what, []).append(where)
-    return [f"{what}: {', '.join(wheres)}" for what, wheres in grouped.items()]
+    return _grouped(lines)
 
 
 def _where(path: str) -> str:
@@ -143,12 +183,13 @@ def spec_differences(found: DatasetSpec, wanted: DatasetSpec) -> list[str]:
     out = []
     if found.scale != wanted.scale:
         out.append(_fact("voxel_size", _scale(found), _scale(wanted)))
-    if found.id.name != wanted.id.name:
-        out.append(_fact("name", repr(found.id.name), repr(wanted.id.name)))
+    if found.id != wanted.id:
+        out.append(_fact("id", to_builtins(found.id), to_builtins(wanted.id)))
     out.extend(
         _fact(name, getattr(found, name), getattr(wanted, name))
-        for name in ("version", "default_view_configuration")
-        if getattr(found, name) != getattr(wanted, name)
+        for name in found.__struct_fields__
+        if name not in ("scale", "id", "data_layers")
+        and getattr(found, name) != getattr(wanted, name)
     )
     names = [lay.name for lay in found.data_layers]
     wanted_names = [lay.name for lay in wanted.data_layers]
@@ -189,6 +230,8 @@ def finished_differences(
     :func:`wkfn.execute.resumable.clean_finished`), so a caller refusing on a
     non-empty answer has written nothing.
     """
+    from wkfn.execute.resumable import clean_finished  # it imports this module
+
     base = Path(root)
     if current_fingerprint(base) != plan.target:
         found = _on_disk(base)

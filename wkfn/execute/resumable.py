@@ -45,6 +45,7 @@ import numpy as np
 
 from wkfn.errors import LeftoverError
 from wkfn.execute.apply import current_fingerprint
+from wkfn.execute.finished import plan_differences, summarize
 from wkfn.execute.journal import JOURNAL_DIR, Journal
 from wkfn.execute.paths import resolve_path
 from wkfn.plan.ops import (
@@ -282,11 +283,13 @@ def choose(root: Path, plan: Plan, run_id: str) -> tuple[Plan, str, bool]:
         if not chosen[2] and _rest_of(root, killed, finished, plan, now):
             chosen = (killed, killed_id, True)
             continue
+        differs = plan_differences(killed, plan)
         raise _refuse(
             root,
             f"a killed run ({path.name}) left files where this call writes "
             f"({', '.join(sorted(mine & written_paths(killed))[:3]) or 'overlapping'})"
-            " and this call is a different change",
+            " and this call is a different change"
+            + (f" ({summarize(differs)})" if differs else ""),
         )
     if not chosen[2]:
         for op in plan.ops:
