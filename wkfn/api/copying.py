@@ -31,8 +31,8 @@ from wkfn.api._running import run_plan
 from wkfn.api.locations import new_target
 from wkfn.api.mag_copy import compress_items, rechunk
 from wkfn.errors import DatasetExistsError, InvalidArgumentError
-from wkfn.execute.finished import finished_differences, summarize
-from wkfn.execute.resumable import killed_target
+from wkfn.execute.finished import summarize
+from wkfn.execute.resumable import finished_differences, killed_target
 from wkfn.geometry import BoundingBox
 from wkfn.spec import lookup
 from wkfn.spec.dtypes import parse_dtype

@@ -11,6 +11,10 @@ copies file by file (:class:`CopyTree` of an array, which keeps the source's
 layout) with the array on disk, and says what differs in the caller's terms
 (``chunk_shape (32, 32, 32) on disk, (16, 16, 16) requested``).
 
+:func:`wkfn.execute.resumable.finished_differences` combines these checks for a
+finished target; :func:`plan_differences` says how a killed run's arrays differ
+from a new call's (the message of its :class:`~wkfn.errors.LeftoverError`).
+
 Array extents are not compared: they follow from the bounding boxes (which are in
 the properties), and a wkw array's extent is only observed from its files.
 """
@@ -25,7 +29,6 @@ import msgspec
 from msgspec import to_builtins
 
 from wkfn.errors import WkfnError
-from wkfn.execute.apply import current_fingerprint
 from wkfn.execute.paths import resolve_path
 from wkfn.plan.ops import CopyTree, CreateArray, MovePath, ReplacePath
 from wkfn.plan.plan import Plan
@@ -220,28 +223,14 @@ def _on_disk(root: Path) -> DatasetSpec | None:
         return None
 
 
-def finished_differences(
-    root: str | os.PathLike[str], plan: Plan, planned: DatasetSpec
+def properties_differences(
+    root: str | os.PathLike[str], planned: DatasetSpec
 ) -> list[str]:
-    """Why the dataset at ``root`` is not what running ``plan`` (whose target
-    properties are ``planned``) would produce; empty if it is.
-
-    Reads only (plus removing the journals of killed runs that had finished, see
-    :func:`wkfn.execute.resumable.clean_finished`), so a caller refusing on a
-    non-empty answer has written nothing.
-    """
-    from wkfn.execute.resumable import clean_finished  # it imports this module
-
-    base = Path(root)
-    if current_fingerprint(base) != plan.target:
-        found = _on_disk(base)
-        if found is None:
-            return ["its properties cannot be read"]
-        return spec_differences(found, planned) or ["the properties differ"]
-    out = layout_differences(base, plan)
-    if not out and not clean_finished(base):
-        out.append("a killed run is pending there (see `wkfn check`)")
-    return out
+    """What differs between the properties at ``root`` and ``planned``."""
+    found = _on_disk(Path(root))
+    if found is None:
+        return ["its properties cannot be read"]
+    return spec_differences(found, planned) or ["the properties differ"]
 
 
 def summarize(differences: list[str], limit: int = 5) -> str:
@@ -253,8 +242,9 @@ def summarize(differences: list[str], limit: int = 5) -> str:
 
 __all__ = [
     "compare_layouts",
-    "finished_differences",
     "layout_differences",
+    "plan_differences",
+    "properties_differences",
     "spec_differences",
     "summarize",
 ]
