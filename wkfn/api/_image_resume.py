@@ -35,10 +35,9 @@ from typing import IO, TYPE_CHECKING
 
 import msgspec
 
-from wkfn.errors import LeftoverError, WkfnError
+from wkfn.errors import LeftoverError
+from wkfn.execute.finished import layout_differences
 from wkfn.execute.journal import JOURNAL_DIR
-from wkfn.geometry.mag import Mag
-from wkfn.plan.ops import CreateArray
 from wkfn.plan.plan import encode_plan
 from wkfn.spec.dataset import DatasetSpec
 from wkfn.storage.files import write_bytes_atomic
@@ -127,15 +126,11 @@ def is_finished_import(ds: Dataset, changes: Sequence[Change]) -> bool:
     same arrays (chunk, shard, dtype, compression: not in the properties) and
     the same spec once every layer is finalized with the data-derived fields
     found in ``ds``."""
-    for change in changes:
-        for op in change.plan.ops:
-            if isinstance(op, CreateArray):
-                try:
-                    found = ds.session.layout(op.layer, Mag(op.mag))
-                except (KeyError, OSError, ValueError, WkfnError):
-                    return False
-                if found != op.layout:
-                    return False
+    root = ds.session.local_root()
+    if not isinstance(root, Path):
+        return False  # imports into object stores are not resumed
+    if any(layout_differences(root, change.plan) for change in changes):
+        return False
     return _finalized_equal(ds.spec, changes[-1].spec)
 
 

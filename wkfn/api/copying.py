@@ -31,7 +31,8 @@ from wkfn.api._running import run_plan
 from wkfn.api.locations import new_target
 from wkfn.api.mag_copy import compress_items, rechunk
 from wkfn.errors import DatasetExistsError, InvalidArgumentError
-from wkfn.execute.resumable import is_finished, killed_target
+from wkfn.execute.finished import summarize
+from wkfn.execute.resumable import finished_differences, killed_target
 from wkfn.geometry import BoundingBox
 from wkfn.spec import lookup
 from wkfn.spec.dtypes import parse_dtype
@@ -178,10 +179,17 @@ def copy_dataset(
         file_len=file_len,
     )
     if exists:  # a finished script run again: fine if nothing would change
-        if on_store or not is_finished(target, change.plan):
+        why = (
+            ["it is on an object store (finished copies are not compared there)"]
+            if on_store
+            else finished_differences(target, change.plan, change.spec)
+        )
+        if why:
             raise DatasetExistsError(
                 f"cannot copy to {target}: a dataset exists there and differs from "
-                "what this copy would produce (pass exists_ok=True to add to it)"
+                f"what this copy would produce ({summarize(why)}). Pass "
+                "exists_ok=True to add the layers and mags it lacks to it, or "
+                "choose another target"
             )
         return type(ds).open(target)
     created = not (locations.is_nonempty_dir(target) if on_store else target.exists())

@@ -45,6 +45,12 @@ import numpy as np
 
 from wkfn.errors import LeftoverError
 from wkfn.execute.apply import current_fingerprint
+from wkfn.execute.finished import (
+    layout_differences,
+    plan_differences,
+    properties_differences,
+    summarize,
+)
 from wkfn.execute.journal import JOURNAL_DIR, Journal
 from wkfn.execute.paths import resolve_path
 from wkfn.plan.ops import (
@@ -60,6 +66,7 @@ from wkfn.plan.ops import (
     WriteRegion,
 )
 from wkfn.plan.plan import Plan, decode_plan, encode_plan
+from wkfn.spec.dataset import DatasetSpec
 from wkfn.storage.files import delete_path, write_bytes_atomic
 from wkfn.storage.leftovers import (
     REPAIR_HINT,
@@ -283,11 +290,13 @@ def choose(root: Path, plan: Plan, run_id: str) -> tuple[Plan, str, bool]:
         if not chosen[2] and _rest_of(root, killed, finished, plan, now):
             chosen = (killed, killed_id, True)
             continue
+        differs = plan_differences(killed, plan)
         raise _refuse(
             root,
             f"a killed run ({path.name}) left files where this call writes "
             f"({', '.join(sorted(mine & written_paths(killed))[:3]) or 'overlapping'})"
-            " and this call is a different change",
+            " and this call is a different change"
+            + (f" ({summarize(differs)})" if differs else ""),
         )
     if not chosen[2]:
         for op in plan.ops:
@@ -332,10 +341,20 @@ def killed_target(root: str | os.PathLike[str]) -> bool:
     )
 
 
-def is_finished(root: str | os.PathLike[str], plan: Plan) -> bool:
-    """True if the dataset at ``root`` is in ``plan``'s target state and no killed
-    run is pending there (the properties are written last, so the data is there)."""
-    return current_fingerprint(root) == plan.target and clean_finished(root)
+def finished_differences(
+    root: str | os.PathLike[str], plan: Plan, planned: DatasetSpec
+) -> list[str]:
+    """Why the dataset at ``root`` is not what running ``plan`` (whose target
+    properties are ``planned``) would produce; empty if it is: the properties
+    (written last, so the data is there), every array's layout (not all of it is
+    in the properties) and no killed run pending. Reads only, besides removing
+    the journals of killed runs that had finished (:func:`clean_finished`)."""
+    if current_fingerprint(root) != plan.target:
+        return properties_differences(root, planned)
+    out = layout_differences(root, plan)
+    if not out and not clean_finished(root):
+        out.append("a killed run is pending there (see `wkfn check`)")
+    return out
 
 
 def _unlisted(root: Path, target: str) -> bool:
@@ -460,6 +479,7 @@ __all__ = [
     "HeldJournal",
     "Run",
     "clean_finished",
+    "finished_differences",
     "needs_journal",
     "plan_id",
     "resumable_run",

@@ -43,10 +43,15 @@ from wkfn.transform.copy.records import (
 )
 
 
-def _check_new_name(spec: DatasetSpec | None, name: str, exists_ok: bool) -> None:
+def _check_new_name(
+    spec: DatasetSpec | None, name: str, exists_ok: bool, *, offered: bool = False
+) -> None:
+    """Refuse an existing layer name; ``offered``: the call takes ``exists_ok``
+    (so the message says how to add to the layer instead)."""
     validate_layer_name(name)
     if spec is not None and lookup.has_layer(spec, name) and not exists_ok:
-        raise LayerExistsError(f"layer {name!r} already exists in the dataset")
+        hint = " (pass exists_ok=True to add the mags it lacks)" if offered else ""
+        raise LayerExistsError(f"layer {name!r} already exists in the dataset{hint}")
 
 
 def _map_attachments(
@@ -169,7 +174,7 @@ def add_layer_as_copy(
         LayerExistsError: the layer exists (and not ``exists_ok``).
     """
     name = source.spec.name if new_name is None else new_name
-    _check_new_name(spec, name, exists_ok)
+    _check_new_name(spec, name, exists_ok, offered=True)
     acc = Parts()
     existing = lookup.get_layer(spec, name) if lookup.has_layer(spec, name) else None
     layer = plan_layer_copy(acc, source, name, options, existing, with_attachments)
