@@ -123,27 +123,25 @@ class View:
         Without arguments the whole view is read. Offsets need a ``size``; all
         coordinates are Mag-1.
         """
-        if self._is_nd():
-            box = nd_view.resolve_box(
-                self.bounding_box,
-                size=size,
-                mag=self._mag.to_vec3_int(),
-                relative_offset=relative_offset,
-                absolute_offset=absolute_offset,
-                relative_bounding_box=relative_bounding_box,
-                absolute_bounding_box=absolute_bounding_box,
-            )
-            return nd_view.nd_read(self, box)
-        box = read_box(
-            self.bounding_box,
-            self._mag,
+        box = self._region(
             size,
             relative_offset=relative_offset,
             absolute_offset=absolute_offset,
             relative_bounding_box=relative_bounding_box,
             absolute_bounding_box=absolute_bounding_box,
         )
+        if self._is_nd():
+            return nd_view.nd_read(self, box)
         return self._read_box(box)
+
+    def _region(self, size: object, **where: Any) -> Any:
+        """The box one addressing form (size and offset, or a box) names, in Mag-1:
+        an n-D box for n-D layers, a 3-D one otherwise."""
+        if self._is_nd():
+            return nd_view.resolve_box(
+                self.bounding_box, size=size, mag=self._mag.to_vec3_int(), **where
+            )
+        return read_box(self.bounding_box, self._mag, size, **where)
 
     def _is_nd(self) -> bool:
         return bool(self._layer.spec.additional_axes)
@@ -296,27 +294,15 @@ class View:
         read_only: bool | None = None,
     ) -> View:
         """A sub-view; writable sub-views must lie inside this view."""
+        box: Any = self._region(
+            size,
+            relative_offset=relative_offset,
+            absolute_offset=absolute_offset,
+            relative_bounding_box=relative_bounding_box,
+            absolute_bounding_box=absolute_bounding_box,
+        )
         if self._is_nd():
-            box: Any = nd_view.resolve_box(
-                self.bounding_box,
-                size=size,
-                mag=self._mag.to_vec3_int(),
-                relative_offset=relative_offset,
-                absolute_offset=absolute_offset,
-                relative_bounding_box=relative_bounding_box,
-                absolute_bounding_box=absolute_bounding_box,
-            )
             box = nd_data.conform(self.bounding_box, box)
-        else:
-            box = read_box(
-                self.bounding_box,
-                self._mag,
-                size,
-                relative_offset=relative_offset,
-                absolute_offset=absolute_offset,
-                relative_bounding_box=relative_bounding_box,
-                absolute_bounding_box=absolute_bounding_box,
-            )
         ro = self.read_only if read_only is None else (read_only or self.read_only)
         if not ro and not self.bounding_box.contains_bbox(box):
             raise InvalidArgumentError(

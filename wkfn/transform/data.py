@@ -8,12 +8,32 @@ from wkfn.errors import InvalidArgumentError, ReadOnlyError
 from wkfn.plan.ops import PayloadRef, PlanOp, WriteRegion
 from wkfn.spec import lookup
 from wkfn.spec.dataset import DatasetSpec
+from wkfn.spec.layer import LayerSpec, MagSpec
 from wkfn.spec.names import mag_dir_name
 from wkfn.transform.change import Change, make_change
 from wkfn.transform.layer import is_local_mag, layer_box, resize_ops
 
 Vec3 = tuple[int, int, int]
 Box = tuple[Vec3, Vec3]
+
+
+def writable_mag(
+    spec: DatasetSpec, layer_name: str, mag: Vec3
+) -> tuple[LayerSpec, MagSpec]:
+    """The layer and mag a write goes to, if this dataset owns the mag's files.
+
+    Raises:
+        ReadOnlyError: the mag is referenced from another dataset.
+    """
+    layer = lookup.get_layer(spec, layer_name)
+    mag_spec = lookup.get_mag(layer, mag)
+    if not is_local_mag(layer, mag_spec):
+        raise ReadOnlyError(
+            f"mag {mag_dir_name(mag)} of layer {layer_name!r} is read-only: its files "
+            f"belong to another dataset ({mag_spec.path}); copy it into this dataset "
+            "(add_mag_as_copy) to write to it"
+        )
+    return layer, mag_spec
 
 
 def union_box(a: Box, b: Box) -> Box:
@@ -88,14 +108,7 @@ def write_region(
             layer without ``allow_resize``, or not shard-aligned without
             ``allow_unaligned``.
     """
-    layer = lookup.get_layer(spec, layer_name)
-    mag_spec = lookup.get_mag(layer, mag)
-    if not is_local_mag(layer, mag_spec):
-        raise ReadOnlyError(
-            f"mag {mag_dir_name(mag)} of layer {layer_name!r} is read-only: its files "
-            f"belong to another dataset ({mag_spec.path}); copy it into this dataset "
-            "(add_mag_as_copy) to write to it"
-        )
+    layer, mag_spec = writable_mag(spec, layer_name, mag)
     shard_shapes = shard_shapes or {}
     if any(o < 0 for o in offset):
         raise InvalidArgumentError(f"write offset must be non-negative, got {offset}")

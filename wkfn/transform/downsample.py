@@ -98,8 +98,24 @@ def _checked_box(layer: LayerSpec) -> tuple[Vec3, Vec3]:
     return spatial_box(layer)
 
 
-def _nd_layout(layer: LayerSpec, layout: ArrayLayout) -> ArrayLayout:
-    """A new mag's layout of an n-D layer: the dimensions of its other arrays."""
+def _new_mag_layout(
+    layer: LayerSpec,
+    target: Vec3,
+    source: ArrayLayout,
+    compress: bool,
+    chunk_shape: Vec3 | None,
+    shard_shape: Vec3 | None,
+) -> ArrayLayout:
+    """The layout of a new mag resampled from a mag of layout ``source``; an n-D
+    layer's new mag keeps the dimensions of its other arrays."""
+    layout = downsampled_layout(
+        layer,
+        target,
+        source,
+        compress=compress,
+        chunk_shape=chunk_shape,
+        shard_shape=shard_shape,
+    )
     if not layer.additional_axes:
         return layout
     dims = nd_layer.array_dims(layer)
@@ -241,16 +257,8 @@ def plan_downsample(
             layout = known[target]
             ref_shard = layout.shard_shape
         else:
-            layout = _nd_layout(
-                layer,
-                downsampled_layout(
-                    layer,
-                    target,
-                    known[source],
-                    compress=compress,
-                    chunk_shape=chunk_shape,
-                    shard_shape=shard_shape,
-                ),
+            layout = _new_mag_layout(
+                layer, target, known[source], compress, chunk_shape, shard_shape
             )
             ref_shard = reference_shard_shape(fmt, size, chunk_shape, shard_shape)
             create, new_layer = _add_target_mag(new_layer, target, layout)
@@ -348,16 +356,8 @@ def plan_upsample(
                 f"cannot upsample to mag {mag_dir_name(target)}: it already exists "
                 f"in layer {layer_name!r}"
             )
-        layout = _nd_layout(
-            layer,
-            downsampled_layout(
-                layer,
-                target,
-                known[source],
-                compress=compress,
-                chunk_shape=chunk_shape,
-                shard_shape=shard_shape,
-            ),
+        layout = _new_mag_layout(
+            layer, target, known[source], compress, chunk_shape, shard_shape
         )
         create, new_layer = _add_target_mag(new_layer, target, layout)
         creates.append(create)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from wkfn.errors import InvalidArgumentError, InvalidAxesError, ReadOnlyError
+from wkfn.errors import InvalidArgumentError, InvalidAxesError
 from wkfn.geometry.mag import Mag
 from wkfn.geometry.nd_bbox import NDBoundingBox
 from wkfn.geometry.nd_check import check_layer_box, describe_region, extra_axes
@@ -22,8 +22,7 @@ from wkfn.spec.dataset import DatasetSpec
 from wkfn.spec.names import mag_dir_name
 from wkfn.transform import nd_layer
 from wkfn.transform.change import Change, make_change
-from wkfn.transform.data import is_shard_aligned, mag_box
-from wkfn.transform.layer import is_local_mag
+from wkfn.transform.data import is_shard_aligned, mag_box, writable_mag
 
 Vec3 = tuple[int, int, int]
 Point = tuple[int, ...]
@@ -88,13 +87,7 @@ def write_nd_region(
             layer without ``allow_resize``, not shard-aligned without
             ``allow_unaligned``.
     """
-    layer = lookup.get_layer(spec, layer_name)
-    mag_spec = lookup.get_mag(layer, mag)
-    if not is_local_mag(layer, mag_spec):
-        raise ReadOnlyError(
-            f"mag {mag_dir_name(mag)} of layer {layer_name!r} is read-only: its files "
-            f"belong to another dataset ({mag_spec.path})"
-        )
+    layer, mag_spec = writable_mag(spec, layer_name, mag)
     old = nd_layer.layer_nd_box(layer)
     box = conform(old, box)
     if any(t < 0 for t in box.topleft):
