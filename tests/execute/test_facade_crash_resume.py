@@ -24,13 +24,13 @@ import pytest
 
 import wkfn as wk
 from wkfn.errors import LeftoverError
-from wkfn.execute.journal import JOURNAL_DIR
 from wkfn.storage.leftovers import find_leftovers, repair
 from wkfn.testing.kill_points import (
     Mode,
     journal_lines,
     kill_point,
     run_killable,
+    strays,
     tree_digest,
 )
 
@@ -116,17 +116,6 @@ FINISHED = re.compile(
 )
 #: operations whose result is a new dataset at the target (not the source)
 NEW_DATASET = ("copy_wkw", "copy_zarr3", "dataset_from_images")
-STRAY = re.compile(r"(^\.rechunk-|\.__lock$|\.tmp$|_tmp$|\.(copy|old)-[0-9a-f]+$)")
-
-
-def strays(root: Path) -> list[str]:
-    """Temporary files and directories, journals and leftovers found under root."""
-    found = [
-        str(p.relative_to(root))
-        for p in root.rglob("*")
-        if STRAY.search(p.name) or p.name == JOURNAL_DIR
-    ]
-    return found + [str(x) for x in find_leftovers(root)]
 
 
 @pytest.fixture(scope="module")

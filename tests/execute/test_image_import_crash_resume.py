@@ -21,7 +21,6 @@ record of the whole call tells the re-run what to finish.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -33,12 +32,12 @@ import pytest
 
 import wkfn as wk
 from wkfn.errors import LeftoverError
-from wkfn.execute.journal import JOURNAL_DIR
 from wkfn.storage.leftovers import find_leftovers, repair
 from wkfn.testing.kill_points import (
     Mode,
     journal_lines,
     run_killable,
+    strays,
     tree_digest,
 )
 
@@ -66,7 +65,6 @@ else:
     raise ValueError(op)
 """
 
-STRAY = re.compile(r"(^\.rechunk-|\.__lock$|\.tmp$|_tmp$|\.(copy|old)-[0-9a-f]+$)")
 LAYERS = {"from_images": ["a", "b"], "add_layers": ["imp__channel0", "imp__channel1"]}
 #: (mode, line) with ``L`` the journal lines of one layer
 POINTS: list[tuple[Mode, str, Callable[[int], int]]] = [
@@ -89,16 +87,6 @@ def kill_points(per_layer: int) -> list[tuple[Mode, str, int]]:
         ("before", str(k), k) for k in range(2 * per_layer)
     ]
     return every + [("after", str(k), k) for k in range(1, 2 * per_layer + 1)]
-
-
-def strays(root: Path) -> list[str]:
-    """Temporary files, journals and leftovers found under ``root``."""
-    found = [
-        str(p.relative_to(root))
-        for p in root.rglob("*")
-        if STRAY.search(p.name) or p.name == JOURNAL_DIR
-    ]
-    return found + [str(x) for x in find_leftovers(root)]
 
 
 @pytest.fixture(scope="module")

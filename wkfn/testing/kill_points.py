@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -32,6 +33,7 @@ from typing import Literal
 import numpy as np
 
 from wkfn.execute.journal import JOURNAL_DIR, Journal
+from wkfn.storage.leftovers import find_leftovers
 
 Mode = Literal["before", "after", "never"]
 
@@ -155,6 +157,21 @@ def kill_point(
     if mode == "before":
         kill_at = min(kill_at, lines - 1)
     return kill_at, mode
+
+
+STRAY_NAME = re.compile(r"(^\.rechunk-|\.__lock$|\.tmp$|_tmp$|\.(copy|old)-[0-9a-f]+$)")
+"""Names of the temporary files and folders a killed run may leave behind."""
+
+
+def strays(root: Path) -> list[str]:
+    """Temporary files and folders, journals and leftovers found under ``root``
+    (a finished or recovered run leaves none)."""
+    found = [
+        str(p.relative_to(root))
+        for p in root.rglob("*")
+        if STRAY_NAME.search(p.name) or p.name == JOURNAL_DIR
+    ]
+    return found + [str(x) for x in find_leftovers(root)]
 
 
 def tree_digest(root: Path) -> dict[str, str]:
